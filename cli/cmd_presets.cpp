@@ -1,0 +1,38 @@
+#include <iomanip>
+#include <iostream>
+
+#include "cli/common.hpp"
+#include "vq/vq_config.hpp"
+
+namespace vqt::cli {
+
+int cmd_presets(const Args& args) {
+  return guarded("presets", [&] {
+    po::options_description desc("vqtune presets: the VQ presets built in");
+    desc.add_options()("help,h", "this help");
+    add_format_flags(desc);
+    auto vm = parse(args, desc);
+    if (vm.count("help")) {
+      std::cout << desc << "\n";
+      return 0;
+    }
+    const Format fmt = chosen_format(vm);
+    if (fmt == Format::csv)
+      std::cout << "name,v,b,r,scope,bits_per_element,codebook_bytes,origin\n";
+    for (const auto& p : vq_presets()) {
+      const auto& c = p.config;
+      if (fmt == Format::csv) {
+        std::cout << p.name << "," << c.vec_size << "," << c.index_bits << "," << c.residuals << ","
+                  << to_string(c.scope) << "," << c.bits_per_element() << ","
+                  << c.codebook_bytes_all_levels() << ",\"" << p.origin << "\"\n";
+      } else {
+        std::cout << std::left << std::setw(11) << p.name << std::setw(36) << c.describe()
+                  << std::setw(6) << c.bits_per_element() << " bits/elem  "
+                  << c.codebook_bytes_all_levels() / 1024.0 << " KiB  " << p.origin << "\n";
+      }
+    }
+    return 0;
+  });
+}
+
+}  // namespace vqt::cli

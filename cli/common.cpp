@@ -1,0 +1,45 @@
+#include "cli/common.hpp"
+
+#include <iostream>
+
+#include "vq/error.hpp"
+
+namespace vqt::cli {
+
+int guarded(const char* verb, const std::function<int()>& body) {
+  try {
+    return body();
+  } catch (const InputError& e) {
+    std::cerr << "vqtune " << verb << ": " << e.what() << "\n";
+    return 2;
+  } catch (const po::error& e) {
+    std::cerr << "vqtune " << verb << ": " << e.what() << " (see vqtune " << verb << " --help)\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "vqtune " << verb << ": error: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+po::variables_map parse(const Args& args, const po::options_description& desc,
+                        const po::positional_options_description* positional) {
+  po::variables_map vm;
+  auto parser = po::command_line_parser(args).options(desc);
+  if (positional) parser.positional(*positional);
+  po::store(parser.run(), vm);
+  po::notify(vm);
+  return vm;
+}
+
+void add_format_flags(po::options_description& desc) {
+  desc.add_options()("json", "machine-readable JSON on stdout")("csv", "CSV on stdout");
+}
+
+Format chosen_format(const po::variables_map& vm) {
+  if (vm.count("json") && vm.count("csv")) throw InputError("--json and --csv exclude each other");
+  if (vm.count("json")) return Format::json;
+  if (vm.count("csv")) return Format::csv;
+  return Format::table;
+}
+
+}  // namespace vqt::cli

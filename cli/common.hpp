@@ -1,0 +1,28 @@
+// Shared plumbing of the verbs: option parsing with uniform error handling and output formats.
+#pragma once
+
+#include <boost/program_options.hpp>
+#include <functional>
+#include <string>
+
+#include "cli/verbs.hpp"
+
+namespace vqt::cli {
+
+namespace po = boost::program_options;
+
+enum class Format { table, json, csv };
+
+// Runs `body` and maps exceptions to exit codes with one line on stderr, prefixed "vqtune VERB: ":
+// vqt::InputError and Boost.Program_options errors -> 2, vqt::Error and others -> 1.
+int guarded(const char* verb, const std::function<int()>& body);
+
+// Parses `args` against `desc` (with --help added by the caller). Unknown flags are errors.
+po::variables_map parse(const Args& args, const po::options_description& desc,
+                        const po::positional_options_description* positional = nullptr);
+
+// --json / --csv flags on `desc`, and the chosen format from a parsed map.
+void add_format_flags(po::options_description& desc);
+Format chosen_format(const po::variables_map& vm);
+
+}  // namespace vqt::cli

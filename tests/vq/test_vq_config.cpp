@@ -1,0 +1,60 @@
+#include <gtest/gtest.h>
+
+#include "vq/error.hpp"
+#include "vq/vq_config.hpp"
+
+using namespace vqt;
+
+TEST(VqConfig, PresetsAreValidAndHaveTheirBitsPerElement) {
+  EXPECT_EQ(vq_presets().size(), 7u);
+  for (const auto& p : vq_presets()) EXPECT_NO_THROW(p.config.validate()) << p.name;
+  EXPECT_DOUBLE_EQ(parse_vq("quip#-4").bits_per_element(), 4.0);
+  EXPECT_DOUBLE_EQ(parse_vq("aqlm-3").bits_per_element(), 3.0);
+  EXPECT_DOUBLE_EQ(parse_vq("gptvq-2").bits_per_element(), 2.0);
+  EXPECT_DOUBLE_EQ(parse_vq("cq-4").bits_per_element(), 4.0);
+  EXPECT_DOUBLE_EQ(parse_vq("cq-2").bits_per_element(), 2.0);
+  EXPECT_DOUBLE_EQ(parse_vq("aqlm-2x8").bits_per_element(), 2.0);
+  EXPECT_DOUBLE_EQ(parse_vq("aqlm-1x16").bits_per_element(), 2.0);
+}
+
+TEST(VqConfig, CodebookBytes) {
+  EXPECT_EQ(parse_vq("aqlm-3").codebook_bytes(), 4096 * 8 * 2);  // 64 KiB per level
+  EXPECT_EQ(parse_vq("aqlm-3").codebook_bytes_all_levels(), 128 * 1024);
+  EXPECT_EQ(parse_vq("aqlm-1x16").codebook_bytes(), 1024 * 1024);  // 1 MiB
+  EXPECT_EQ(parse_vq("quip#-4").codebook_bytes(), 256 * 8 * 2);    // lattice table, 4 KiB
+}
+
+TEST(VqConfig, ExplicitSpelling) {
+  VqConfig c = parse_vq("vq:8,12,2");
+  EXPECT_EQ(c.vec_size, 8);
+  EXPECT_EQ(c.index_bits, 12);
+  EXPECT_EQ(c.residuals, 2);
+  EXPECT_EQ(c.key(), parse_vq("aqlm-3").key());
+  VqConfig t = parse_vq("vq:4,8,1:tile=128x256");
+  EXPECT_EQ(t.scope, Scope::per_tile);
+  EXPECT_EQ(t.tile_rows, 128);
+  VqConfig g = parse_vq("vq:2,8,1:group=4");
+  EXPECT_EQ(g.scope, Scope::per_head_group);
+}
+
+TEST(VqConfig, EachViolationHasItsOwnMessage) {
+  auto msg = [](const std::string& s) {
+    try {
+      parse_vq(s);
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(msg("vq:3,8,1").find("power of two"), std::string::npos);
+  EXPECT_NE(msg("vq:32,8,1").find("power of two"), std::string::npos);
+  EXPECT_NE(msg("vq:8,17,1").find("index bits"), std::string::npos);
+  EXPECT_NE(msg("vq:8,0,1").find("index bits"), std::string::npos);
+  EXPECT_NE(msg("vq:8,8,5").find("residual"), std::string::npos);
+  EXPECT_NE(msg("vq:8,8").find("three integers"), std::string::npos);
+  EXPECT_NE(msg("vq:8,8,1:tile=0x256").find("tile"), std::string::npos);
+  EXPECT_NE(msg("vq:8,8,1:tile=256x100").find("multiple"), std::string::npos);
+  EXPECT_NE(msg("vq:4,8,1:group=6").find("channel group"), std::string::npos);
+  EXPECT_NE(msg("aqlm-9").find("accepted"), std::string::npos);
+  EXPECT_NE(msg("aqlm-9").find("--vq"), std::string::npos);
+}
