@@ -17,8 +17,8 @@ namespace vqt {
 
 struct IndexHistogram {
   int levels = 0;
-  std::int64_t entries = 0;                         // per level
-  std::vector<std::vector<std::uint64_t>> counts;   // [level][entry]
+  std::int64_t entries = 0;                        // per level
+  std::vector<std::vector<std::uint64_t>> counts;  // [level][entry]
   std::string source;  // where it came from: "file:PATH" or "synthetic:ROWSxCOLS:seed=S"
 
   std::uint64_t total(int level) const;

@@ -10,8 +10,10 @@
 //   codes      uint16 [rows][cols / v][r]          one index per vector and level (b <= 16)
 //   codebooks  float  [instances][r][stored][v]    stored = config.stored_entries()
 // Scope instances: per_tensor 1; per_tile (rows / tile_rows) x (cols / tile_cols), instance of
-// (row, col) = (row / tile_rows) * (cols / tile_cols) + col / tile_cols; per_head_group: see
-// vq/kv_cache.hpp.
+// (row, col) = (row / tile_rows) * (cols / tile_cols) + col / tile_cols; per_head_group: columns
+// are (head, channel) flattened (cols = heads * head_dim), instances = cols / channel_group and
+// instance of (row, col) = col / channel_group, i.e. head * (head_dim / group) + channel / group.
+// (vq/kv_cache.hpp has the KV cache's own, head-major layout with the same codebook order.)
 //
 // Lattice configs (lattice_entries = 256, b = 16, v = 8, as quip#-4): bits [7:0] of an index pick a
 // row of the stored table (magnitudes), bit 8 + j flips the sign of element j (j = 0..7). So 256

@@ -1,0 +1,48 @@
+#include "vq/reference.hpp"
+
+#include <string>
+
+#include "vq/error.hpp"
+
+namespace vqt {
+
+// Decodes row `row` of W into out[0..cols), summing the levels in order 0..r-1 in fp32 (the same
+// order the quantizer used, so dequantize() is bit-stable under frequency reordering).
+static void dequantize_row(const VqTensor& w, std::int64_t row, float* out) {
+  const int v = w.config.vec_size;
+  const int r = w.config.residuals;
+  float cw[16];
+  for (std::int64_t g = 0; g < w.groups_per_row(); ++g) {
+    const std::int64_t inst = w.instance_of(row, g * v);
+    float* o = out + g * v;
+    for (int j = 0; j < v; ++j) o[j] = 0.0f;
+    for (int l = 0; l < r; ++l) {
+      decode_codeword(w, inst, l, w.code(row, g, l), cw);
+      for (int j = 0; j < v; ++j) o[j] += cw[j];
+    }
+  }
+}
+
+std::vector<float> dequantize(const VqTensor& w) {
+  std::vector<float> out(std::size_t(w.rows * w.cols));
+  for (std::int64_t n = 0; n < w.rows; ++n) dequantize_row(w, n, out.data() + n * w.cols);
+  return out;
+}
+
+std::vector<double> reference_gemm(const VqTensor& w, const float* x, std::int64_t m) {
+  if (m <= 0) throw InputError("reference_gemm: m=" + std::to_string(m) + " must be positive");
+  std::vector<double> y(std::size_t(m * w.rows), 0.0);
+  std::vector<float> wrow(std::size_t(w.cols));
+  for (std::int64_t n = 0; n < w.rows; ++n) {
+    dequantize_row(w, n, wrow.data());
+    for (std::int64_t i = 0; i < m; ++i) {
+      const float* xi = x + i * w.cols;
+      double acc = 0.0;
+      for (std::int64_t k = 0; k < w.cols; ++k) acc += double(xi[k]) * double(wrow[std::size_t(k)]);
+      y[std::size_t(i * w.rows + n)] = acc;
+    }
+  }
+  return y;
+}
+
+}  // namespace vqt
