@@ -1,0 +1,256 @@
+#include "profiler/ceilings.hpp"
+
+#include <cublas_v2.h>
+
+#include <algorithm>
+#include <chrono>
+#include <functional>
+#include <iomanip>
+#include <ostream>
+
+#include "profiler/ceilings_kernels.cuh"
+#include "profiler/cuda_check.hpp"
+
+namespace vqt::profiler {
+
+namespace {
+
+using detail::kFmaChains;
+
+// Device buffer owned for the duration of the measurement.
+struct DeviceBuffer {
+  void* p = nullptr;
+  explicit DeviceBuffer(std::size_t bytes) { VQT_CUDA_CALL(cudaMalloc(&p, bytes)); }
+  ~DeviceBuffer() { cudaFree(p); }
+  DeviceBuffer(const DeviceBuffer&) = delete;
+  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
+};
+struct HostPinned {
+  void* p = nullptr;
+  HostPinned(std::size_t bytes, unsigned flags) { VQT_CUDA_CALL(cudaHostAlloc(&p, bytes, flags)); }
+  ~HostPinned() { cudaFreeHost(p); }
+  HostPinned(const HostPinned&) = delete;
+  HostPinned& operator=(const HostPinned&) = delete;
+};
+
+struct Context {
+  Profiler& prof;
+  DeviceInfo info;
+  ConvergenceRule rule;
+  cudaStream_t stream = nullptr;
+  float* sink = nullptr;
+  int stream_blocks = 0;  // SMs x 8 blocks of 256 threads: full occupancy for streaming kernels
+};
+
+Ceiling bandwidth(Context& c, const char* name, double bytes, const std::string& method,
+                  const LaunchFn& fn, bool flush = true) {
+  Ceiling out{name, 0, "bytes/s", method, {}};
+  out.m = c.prof.measure(fn, c.rule, c.stream, flush);
+  out.value = bytes / out.m.time.median;
+  return out;
+}
+
+constexpr std::size_t kMiB = std::size_t(1) << 20;
+
+Ceiling measure_one(Context& c, const std::string& name) {
+  const std::size_t big = 2048 * kMiB;
+  const int b = c.stream_blocks;
+  if (name == "hbm_read" || name == "hbm_write" || name == "hbm_copy") {
+    DeviceBuffer a(big);
+    VQT_CUDA_CALL(detail::launch_fill(static_cast<float*>(a.p), big / 4, 1, c.stream));
+    if (name == "hbm_read")
+      return bandwidth(
+          c, "hbm_read", double(big), "float4 read kernel over 2 GiB",
+          [&](cudaStream_t s) { return detail::launch_read(a.p, big / 16, c.sink, b, s); });
+    if (name == "hbm_write")
+      return bandwidth(c, "hbm_write", double(big), "float4 write kernel over 2 GiB",
+                       [&](cudaStream_t s) { return detail::launch_write(a.p, big / 16, b, s); });
+    DeviceBuffer out(big / 2);
+    return bandwidth(
+        c, "hbm_copy", double(big), "float4 copy kernel 1 GiB -> 1 GiB (r+w)",
+        [&](cudaStream_t s) { return detail::launch_copy(a.p, out.p, big / 32, b, s); });
+  }
+  if (name == "l2_read") {
+    const std::size_t bytes = std::max<std::size_t>(c.info.l2_bytes / 4, kMiB) / 16 * 16;
+    const int passes = int(std::max<std::size_t>(2048 * kMiB / bytes, 1));
+    DeviceBuffer a(bytes);
+    VQT_CUDA_CALL(detail::launch_fill(static_cast<float*>(a.p), bytes / 4, 2, c.stream));
+    return bandwidth(
+        c, "l2_read", double(bytes) * passes,
+        "ld.global.cg re-reads of " + std::to_string(bytes / 1024) + " KiB x " +
+            std::to_string(passes),
+        [&](cudaStream_t s) {
+          return detail::launch_l2_read(a.p, bytes / 16, passes, c.sink, b, s);
+        },
+        /*flush=*/false);
+  }
+  if (name == "smem_read") {
+    const int blocks = c.info.sm_count * 4, threads = 512, iters = 4096;
+    return bandwidth(c, "smem_read", double(blocks) * threads * iters * 16,
+                     "LDS.128 conflict-free, 4 blocks x 512 threads per SM", [&](cudaStream_t s) {
+                       return detail::launch_smem_read(iters, c.sink, blocks, threads, s);
+                     });
+  }
+  if (name == "fp32_fma") {
+    const int blocks = c.info.sm_count * 8, threads = 256, iters = 2048;
+    Ceiling out{"fp32_fma", 0, "flop/s", "8 independent FMA chains x 8 unrolled per thread", {}};
+    out.m = c.prof.measure(
+        [&](cudaStream_t s) { return detail::launch_fma(iters, c.sink, blocks, threads, s); },
+        c.rule, c.stream);
+    out.value = double(blocks) * threads * iters * 8 * kFmaChains * 2 / out.m.time.median;
+    return out;
+  }
+  if (name == "fp16_tensor") {
+    const int n = 8192;
+    DeviceBuffer a(std::size_t(n) * n * 2), bm(std::size_t(n) * n * 2), cm(std::size_t(n) * n * 2);
+    VQT_CUDA_CALL(detail::launch_fill_half(a.p, std::size_t(n) * n, 3, c.stream));
+    VQT_CUDA_CALL(detail::launch_fill_half(bm.p, std::size_t(n) * n, 4, c.stream));
+    cublasHandle_t h = nullptr;
+    if (cublasCreate(&h) != CUBLAS_STATUS_SUCCESS) throw Error("cublasCreate failed");
+    cublasSetStream(h, c.stream);
+    const float alpha = 1.0f, beta = 0.0f;
+    Ceiling out{"fp16_tensor", 0, "flop/s", "cuBLAS GemmEx fp16 8192^3, fp32 accumulate", {}};
+    try {
+      out.m = c.prof.measure(
+          [&](cudaStream_t) {
+            const cublasStatus_t st = cublasGemmEx(
+                h, CUBLAS_OP_N, CUBLAS_OP_N, n, n, n, &alpha, a.p, CUDA_R_16F, n, bm.p, CUDA_R_16F,
+                n, &beta, cm.p, CUDA_R_16F, n, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT);
+            return st == CUBLAS_STATUS_SUCCESS ? cudaGetLastError() : cudaErrorLaunchFailure;
+          },
+          c.rule, c.stream);
+    } catch (...) {
+      cublasDestroy(h);
+      throw;
+    }
+    cublasDestroy(h);
+    out.value = 2.0 * n * double(n) * n / out.m.time.median;
+    return out;
+  }
+  if (name == "pcie_h2d" || name == "pcie_d2h") {
+    const std::size_t bytes = 256 * kMiB;
+    DeviceBuffer d(bytes);
+    HostPinned h(bytes, cudaHostAllocDefault);
+    std::fill_n(static_cast<unsigned char*>(h.p), bytes, 0x5a);
+    const bool h2d = name == "pcie_h2d";
+    return bandwidth(c, name.c_str(), double(bytes),
+                     std::string("cudaMemcpyAsync 256 MiB pinned ") + (h2d ? "H2D" : "D2H"),
+                     [&](cudaStream_t s) {
+                       return h2d ? cudaMemcpyAsync(d.p, h.p, bytes, cudaMemcpyHostToDevice, s)
+                                  : cudaMemcpyAsync(h.p, d.p, bytes, cudaMemcpyDeviceToHost, s);
+                     });
+  }
+  if (name == "zero_copy_read") {
+    const std::size_t bytes = 256 * kMiB;
+    HostPinned h(bytes, cudaHostAllocMapped);
+    float* hf = static_cast<float*>(h.p);
+    for (std::size_t i = 0; i < bytes / 4; ++i) hf[i] = 1.0f + float(i & 1023) / 1024.0f;
+    void* dp = nullptr;
+    VQT_CUDA_CALL(cudaHostGetDevicePointer(&dp, h.p, 0));
+    return bandwidth(
+        c, "zero_copy_read", double(bytes),
+        "float4 read kernel over 256 MiB of mapped pinned host memory",
+        [&](cudaStream_t s) { return detail::launch_read(dp, bytes / 16, c.sink, b, s); });
+  }
+  if (name == "empty_kernel") {
+    Ceiling out{"empty_kernel", 0, "s", "GPU duration of an empty <<<1,32>>> kernel", {}};
+    out.m = c.prof.measure([&](cudaStream_t s) { return detail::launch_empty(s); }, c.rule,
+                           c.stream, /*flush=*/false);
+    out.value = out.m.time.median;
+    return out;
+  }
+  if (name == "launch") {
+    // Host clock around 1000 back-to-back empty launches and a synchronize, per launch.
+    constexpr int kLaunches = 1000;
+    Ceiling out{"launch", 0, "s", "host time per launch, 1000 back-to-back empty kernels", {}};
+    Convergence conv(c.rule);
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < kLaunches; ++i) VQT_CUDA_CALL(detail::launch_empty(c.stream));
+    VQT_CUDA_CALL(cudaStreamSynchronize(c.stream));
+    for (;;) {
+      const auto s0 = std::chrono::steady_clock::now();
+      for (int i = 0; i < kLaunches; ++i) VQT_CUDA_CALL(detail::launch_empty(c.stream));
+      VQT_CUDA_CALL(cudaStreamSynchronize(c.stream));
+      const auto s1 = std::chrono::steady_clock::now();
+      conv.add(std::chrono::duration<double>(s1 - s0).count() / kLaunches);
+      const double elapsed = std::chrono::duration<double>(s1 - t0).count();
+      const StopReason r = conv.check(elapsed);
+      if (r == StopReason::not_yet) continue;
+      out.m.timer = TimerKind::cuda_event;  // host clock; neither CUPTI nor events
+      out.m.time = conv.summary();
+      out.m.samples_total = conv.total();
+      out.m.stop = r;
+      out.m.elapsed_s = elapsed;
+      out.m.activities = kLaunches;
+      out.value = out.m.time.median;
+      return out;
+    }
+  }
+  throw InputError("unknown ceiling '" + name + "'");
+}
+
+}  // namespace
+
+DeviceInfo device_info(int device) {
+  DeviceInfo d;
+  d.device = device;
+  cudaDeviceProp p{};
+  VQT_CUDA_CALL(cudaGetDeviceProperties(&p, device));
+  d.name = p.name;
+  d.cc_major = p.major;
+  d.cc_minor = p.minor;
+  d.sm_count = p.multiProcessorCount;
+  d.l2_bytes = std::size_t(p.l2CacheSize);
+  d.global_mem_bytes = p.totalGlobalMem;
+  char bus[64] = {};
+  if (cudaDeviceGetPCIBusId(bus, sizeof bus, device) == cudaSuccess) d.pci_bus_id = bus;
+  VQT_CUDA_CALL(cudaDriverGetVersion(&d.driver_version));
+  VQT_CUDA_CALL(cudaRuntimeGetVersion(&d.runtime_version));
+  ClockMonitor mon(device);
+  d.max_sm_mhz = mon.max_sm_mhz();
+  return d;
+}
+
+const std::vector<std::string>& ceiling_names() {
+  static const std::vector<std::string> names = {
+      "hbm_read",    "hbm_write", "hbm_copy", "l2_read",        "smem_read",    "fp32_fma",
+      "fp16_tensor", "pcie_h2d",  "pcie_d2h", "zero_copy_read", "empty_kernel", "launch"};
+  return names;
+}
+
+std::vector<Ceiling> measure_ceilings(Profiler& prof, const CeilingsOptions& opt,
+                                      std::ostream* progress) {
+  std::vector<std::string> todo = opt.only.empty() ? ceiling_names() : opt.only;
+  for (const auto& n : todo)
+    if (std::find(ceiling_names().begin(), ceiling_names().end(), n) == ceiling_names().end())
+      throw InputError("unknown ceiling '" + n +
+                       "' (accepted: hbm_read, hbm_write, hbm_copy, "
+                       "l2_read, smem_read, fp32_fma, fp16_tensor, pcie_h2d, pcie_d2h, "
+                       "zero_copy_read, empty_kernel, launch)");
+  Context c{prof, device_info(prof.options().device), {}, nullptr, nullptr, 0};
+  c.rule.target_rel_stdev = opt.target_rel_stdev;
+  c.rule.short_target_rel_stdev = std::max(opt.target_rel_stdev, 0.02);
+  c.rule.max_time_s = opt.cap_s;
+  c.stream_blocks = c.info.sm_count * 8;
+  DeviceBuffer sink(64);
+  c.sink = static_cast<float*>(sink.p);
+
+  std::vector<Ceiling> out;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (std::size_t i = 0; i < todo.size(); ++i) {
+    if (progress) {
+      const double spent =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      // Before the first result: assume half the cap each; then the average so far.
+      const double per = i == 0 ? 0.5 * opt.cap_s : spent / double(i);
+      *progress << "measure: [" << (i + 1) << "/" << todo.size() << "] " << todo[i] << ", about "
+                << std::fixed << std::setprecision(0) << per * double(todo.size() - i)
+                << " s left\n";
+      progress->flush();
+    }
+    out.push_back(measure_one(c, todo[i]));
+  }
+  return out;
+}
+
+}  // namespace vqt::profiler

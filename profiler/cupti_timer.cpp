@@ -1,0 +1,188 @@
+// CUPTI activity-record implementation of RegionTimer (see timer.hpp). Compiled only with
+// VQT_ENABLE_CUPTI. Activity buffers are process-wide: one collector, started once, records every
+// kernel, memcpy and memset; a region keeps what was recorded between its begin() and end().
+#include <cupti.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "profiler/cuda_check.hpp"
+#include "profiler/stats.hpp"
+#include "profiler/timer.hpp"
+
+namespace vqt::profiler {
+
+namespace {
+
+void cupti_check(CUptiResult r, const char* call) {
+  if (r == CUPTI_SUCCESS) return;
+  const char* text = nullptr;
+  cuptiGetResultString(r, &text);
+  throw Error(std::string("CUPTI: ") + call + ": " + (text ? text : "unknown error"));
+}
+#define VQT_CUPTI_CALL(call) cupti_check((call), #call)
+
+struct Collector {
+  std::mutex mu;
+  std::vector<Interval> activities;
+  std::size_t dropped = 0;
+  std::size_t bad_timestamps = 0;
+  bool started = false;
+  std::string start_error;
+
+  static Collector& get() {
+    static Collector c;
+    return c;
+  }
+};
+
+constexpr std::size_t kBufferBytes = 4u << 20;
+
+void CUPTIAPI buffer_requested(std::uint8_t** buffer, std::size_t* size, std::size_t* max_records) {
+  *buffer = static_cast<std::uint8_t*>(std::aligned_alloc(8, kBufferBytes));
+  *size = *buffer ? kBufferBytes : 0;
+  *max_records = 0;
+}
+
+void CUPTIAPI buffer_completed(CUcontext ctx, std::uint32_t stream_id, std::uint8_t* buffer,
+                               std::size_t /*size*/, std::size_t valid_size) {
+  Collector& c = Collector::get();
+  std::vector<Interval> got;
+  CUpti_Activity* rec = nullptr;
+  std::size_t bad = 0;
+  while (valid_size > 0 && cuptiActivityGetNextRecord(buffer, valid_size, &rec) == CUPTI_SUCCESS) {
+    std::uint64_t s = 0, e = 0;
+    switch (rec->kind) {
+      case CUPTI_ACTIVITY_KIND_KERNEL:
+      case CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL: {
+        const auto* k = reinterpret_cast<const CUpti_ActivityKernel10*>(rec);
+        s = k->start;
+        e = k->end;
+        break;
+      }
+      case CUPTI_ACTIVITY_KIND_MEMCPY: {
+        const auto* m = reinterpret_cast<const CUpti_ActivityMemcpy6*>(rec);
+        s = m->start;
+        e = m->end;
+        break;
+      }
+      case CUPTI_ACTIVITY_KIND_MEMSET: {
+        const auto* m = reinterpret_cast<const CUpti_ActivityMemset4*>(rec);
+        s = m->start;
+        e = m->end;
+        break;
+      }
+      default:
+        continue;
+    }
+    if (s == 0 || e < s) {
+      ++bad;
+      continue;
+    }
+    got.push_back({s, e});
+  }
+  std::size_t dropped = 0;
+  cuptiActivityGetNumDroppedRecords(ctx, stream_id, &dropped);
+  std::free(buffer);
+  std::lock_guard<std::mutex> lock(c.mu);
+  c.activities.insert(c.activities.end(), got.begin(), got.end());
+  c.dropped += dropped;
+  c.bad_timestamps += bad;
+}
+
+void start_collector() {
+  Collector& c = Collector::get();
+  {
+    std::lock_guard<std::mutex> lock(c.mu);
+    if (c.started) return;
+    if (!c.start_error.empty()) throw Error(c.start_error);
+  }
+  try {
+    VQT_CUDA_CALL(cudaFree(nullptr));  // create the context before CUPTI attaches
+    VQT_CUPTI_CALL(cuptiActivityRegisterCallbacks(buffer_requested, buffer_completed));
+    VQT_CUPTI_CALL(cuptiActivityEnable(CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL));
+    VQT_CUPTI_CALL(cuptiActivityEnable(CUPTI_ACTIVITY_KIND_MEMCPY));
+    VQT_CUPTI_CALL(cuptiActivityEnable(CUPTI_ACTIVITY_KIND_MEMSET));
+  } catch (const std::exception& e) {
+    std::lock_guard<std::mutex> lock(c.mu);
+    c.start_error = e.what();
+    throw;
+  }
+  std::lock_guard<std::mutex> lock(c.mu);
+  c.started = true;
+}
+
+class CuptiTimer : public RegionTimer {
+ public:
+  TimerKind kind() const override { return TimerKind::cupti; }
+
+  void begin(cudaStream_t) override {
+    VQT_CUDA_CALL(cudaDeviceSynchronize());
+    VQT_CUPTI_CALL(cuptiActivityFlushAll(CUPTI_ACTIVITY_FLAG_FLUSH_FORCED));
+    Collector& c = Collector::get();
+    std::lock_guard<std::mutex> lock(c.mu);
+    c.activities.clear();
+    c.dropped = 0;
+    c.bad_timestamps = 0;
+  }
+
+  RegionTiming end(cudaStream_t) override {
+    VQT_CUDA_CALL(cudaDeviceSynchronize());
+    VQT_CUDA_CALL(cudaGetLastError());
+    VQT_CUPTI_CALL(cuptiActivityFlushAll(CUPTI_ACTIVITY_FLAG_FLUSH_FORCED));
+    Collector& c = Collector::get();
+    std::vector<Interval> acts;
+    {
+      std::lock_guard<std::mutex> lock(c.mu);
+      if (c.dropped > 0) throw Error("CUPTI dropped " + std::to_string(c.dropped) + " records");
+      if (c.bad_timestamps > 0)
+        throw Error("CUPTI returned " + std::to_string(c.bad_timestamps) +
+                    " records without timestamps");
+      acts.swap(c.activities);
+    }
+    return timing_of(std::move(acts));
+  }
+
+  static RegionTiming timing_of(std::vector<Interval> acts) {
+    const IntervalSummary i = summarize_intervals(std::move(acts));
+    RegionTiming t;
+    t.busy_s = i.busy_s;
+    t.span_s = i.span_s;
+    t.gap_s = i.gap_s;
+    t.activities = i.count;
+    return t;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<RegionTimer> make_cupti_timer() {
+  start_collector();
+  auto timer = std::make_unique<CuptiTimer>();
+  // Probe: a memset must come back as one activity record, else CUPTI is not usable here.
+  void* probe = nullptr;
+  VQT_CUDA_CALL(cudaMalloc(&probe, 4096));
+  timer->begin(nullptr);
+  const cudaError_t set = cudaMemsetAsync(probe, 0x5a, 4096, nullptr);
+  RegionTiming t{};
+  std::string err;
+  try {
+    t = timer->end(nullptr);
+  } catch (const std::exception& e) {
+    err = e.what();
+  }
+  cudaFree(probe);
+  VQT_CUDA_CALL(set);
+  if (!err.empty()) throw Error(err);
+  if (t.activities != 1)
+    throw Error("CUPTI probe: expected 1 activity record for a memset, got " +
+                std::to_string(t.activities));
+  return timer;
+}
+
+}  // namespace vqt::profiler

@@ -1,0 +1,173 @@
+// gpu tier: CUPTI activity timing against kernels of known duration, the cudaEvent fallback, gap
+// reporting, the measurement loop, the L2 flush and the clock monitor.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "profiler/ceilings.hpp"
+#include "profiler/ceilings_kernels.cuh"
+#include "profiler/cuda_check.hpp"
+#include "profiler/profiler.hpp"
+#include "tests/profiler/spin_kernel.cuh"
+
+using namespace vqt::profiler;
+using vqt::test::launch_spin;
+
+namespace {
+
+bool have_gpu(std::string* why) {
+  int n = 0;
+  const cudaError_t e = cudaGetDeviceCount(&n);
+  if (e != cudaSuccess || n == 0) {
+    *why = std::string("no CUDA device: ") + (e != cudaSuccess ? cudaGetErrorString(e) : "0");
+    return false;
+  }
+  return true;
+}
+
+#define REQUIRE_GPU()                           \
+  do {                                          \
+    std::string why_;                           \
+    if (!have_gpu(&why_)) GTEST_SKIP() << why_; \
+  } while (0)
+
+}  // namespace
+
+TEST(CuptiTimer, IsUsedWhenBuiltWithIt) {
+  REQUIRE_GPU();
+  std::string why;
+  auto t = make_region_timer(true, &why);
+#ifdef VQT_HAVE_CUPTI
+  EXPECT_EQ(t->kind(), TimerKind::cupti) << "fell back: " << why;
+#else
+  EXPECT_EQ(t->kind(), TimerKind::cuda_event);
+  EXPECT_FALSE(why.empty());
+#endif
+}
+
+TEST(CuptiTimer, KnownDurationsSumAndGapsAreReported) {
+  REQUIRE_GPU();
+  auto t = make_region_timer(true);
+  if (t->kind() != TimerKind::cupti) GTEST_SKIP() << "CUPTI not available";
+  // Two 200 us kernels back to back: 2 activities, ~400 us busy, small gap.
+  t->begin(nullptr);
+  VQT_CUDA_CALL(launch_spin(200000, nullptr));
+  VQT_CUDA_CALL(launch_spin(200000, nullptr));
+  RegionTiming a = t->end(nullptr);
+  EXPECT_EQ(a.activities, 2);
+  EXPECT_NEAR(a.busy_s, 400e-6, 20e-6);
+  EXPECT_LT(a.gap_s, 30e-6);
+  // Same two kernels with the host idling 3 ms between launches: the busy time stays, the gap
+  // shows the idle time, and the event timer (which cannot see it) includes it.
+  auto ev = make_event_timer();
+  for (RegionTimer* timer : {t.get(), ev.get()}) {
+    timer->begin(nullptr);
+    VQT_CUDA_CALL(launch_spin(200000, nullptr));
+    std::this_thread::sleep_for(std::chrono::milliseconds(3));
+    VQT_CUDA_CALL(launch_spin(200000, nullptr));
+    const RegionTiming b = timer->end(nullptr);
+    if (timer->kind() == TimerKind::cupti) {
+      EXPECT_EQ(b.activities, 2);
+      EXPECT_NEAR(b.busy_s, 400e-6, 20e-6);
+      EXPECT_GT(b.gap_s, 2.5e-3);
+      EXPECT_NEAR(b.span_s, b.busy_s + b.gap_s, 1e-6);
+    } else {
+      EXPECT_EQ(b.activities, -1);
+      EXPECT_GT(b.busy_s, 3.2e-3);
+    }
+  }
+}
+
+TEST(EventTimer, AgreesWithCuptiOnOneKernel) {
+  REQUIRE_GPU();
+  auto cupti = make_region_timer(true);
+  auto ev = make_event_timer();
+  double cupti_s = 0, ev_s = 0;
+  for (RegionTimer* timer : {cupti.get(), ev.get()}) {
+    timer->begin(nullptr);
+    VQT_CUDA_CALL(launch_spin(500000, nullptr));
+    (timer == ev.get() ? ev_s : cupti_s) = timer->end(nullptr).busy_s;
+  }
+  EXPECT_NEAR(ev_s, 500e-6, 25e-6);
+  EXPECT_NEAR(cupti_s, 500e-6, 25e-6);
+}
+
+TEST(Profiler, MeasureConvergesOnAStableKernel) {
+  REQUIRE_GPU();
+  Profiler prof;
+  const Measurement m =
+      prof.measure([](cudaStream_t s) { return launch_spin(100000, s); }, ConvergenceRule{});
+  EXPECT_TRUE(m.converged()) << to_string(m.stop) << " rel stdev " << m.time.rel_stdev;
+  EXPECT_GE(m.time.count, 10u);
+  EXPECT_LT(m.time.rel_stdev, 0.005);
+  EXPECT_NEAR(m.time.median, 100e-6, 5e-6);
+  EXPECT_LE(m.time.min, m.time.median);
+  EXPECT_GE(m.time.max, m.time.median);
+  EXPECT_EQ(m.timer, prof.timer_kind());
+  if (m.timer == TimerKind::cupti) {
+    EXPECT_EQ(m.activities, 1);
+  }
+}
+
+TEST(Profiler, LaunchErrorsThrowWithTheirCode) {
+  REQUIRE_GPU();
+  Profiler prof;
+  try {
+    prof.measure([](cudaStream_t) { return cudaErrorInvalidConfiguration; });
+    FAIL() << "no exception";
+  } catch (const vqt::CudaError& e) {
+    EXPECT_EQ(e.code(), cudaErrorInvalidConfiguration);
+  }
+}
+
+TEST(Profiler, L2FlushMakesAnL2ResidentReadSlower) {
+  REQUIRE_GPU();
+  Profiler prof;
+  const std::size_t bytes = std::min<std::size_t>(prof.l2_bytes() / 4, 16u << 20);
+  void* buf = nullptr;
+  void* sink_v = nullptr;
+  VQT_CUDA_CALL(cudaMalloc(&buf, bytes));
+  VQT_CUDA_CALL(cudaMalloc(&sink_v, 64));
+  float* sink = static_cast<float*>(sink_v);
+  VQT_CUDA_CALL(detail::launch_fill(static_cast<float*>(buf), bytes / 4, 7, nullptr));
+  auto read = [&](cudaStream_t s) { return detail::launch_read(buf, bytes / 16, sink, 1056, s); };
+  ConvergenceRule rule;
+  rule.max_time_s = 1.0;
+  const Measurement cold = prof.measure(read, rule, nullptr, true);
+  const Measurement warm = prof.measure(read, rule, nullptr, false);
+  cudaFree(buf);
+  cudaFree(sink);
+  EXPECT_GT(cold.time.median, 1.15 * warm.time.median)
+      << "cold " << cold.time.median << " s, warm " << warm.time.median << " s";
+}
+
+TEST(ClockMonitor, ReadsAPlausibleSmClock) {
+  REQUIRE_GPU();
+  ClockMonitor mon(0);
+  if (!mon.available()) GTEST_SKIP() << "NVML: " << mon.unavailable_reason();
+  const ClockReading r = mon.read();
+  ASSERT_TRUE(r.valid);
+  EXPECT_GT(r.sm_mhz, 100.0);
+  EXPECT_LT(r.sm_mhz, 4000.0);
+  EXPECT_GE(mon.max_sm_mhz(), r.sm_mhz);
+}
+
+TEST(Ceilings, HbmCopyAndPinnedH2DArePlausible) {
+  REQUIRE_GPU();
+  Profiler prof;
+  CeilingsOptions opt;
+  opt.only = {"hbm_copy", "pcie_h2d"};
+  opt.cap_s = 2.0;
+  const auto c = measure_ceilings(prof, opt, nullptr);
+  ASSERT_EQ(c.size(), 2u);
+  const DeviceInfo info = device_info(0);
+  // Bounds wide enough for any GPU this project targets, tight enough to catch a unit slip
+  // (GB vs GiB is 7 %, but bytes vs bits or read-only vs read+write is 2x or more).
+  EXPECT_GT(c[0].value, 0.3e12) << info.name;
+  EXPECT_LT(c[0].value, 10e12) << info.name;
+  EXPECT_GT(c[1].value, 5e9);
+  EXPECT_LT(c[1].value, 150e9);
+  EXPECT_THROW(measure_ceilings(prof, CeilingsOptions{{"nope"}, 1.0, 0.01}, nullptr),
+               vqt::InputError);
+}
