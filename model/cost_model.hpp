@@ -1,0 +1,101 @@
+// The cost model: for a Problem on a GPU and one Candidate, bytes per memory level, FLOPs,
+// occupancy, codebook tier hit fractions, bank conflicts, L1/L2 hits of global lookups, waves,
+// launch and reduction cost, the predicted time and the bound. Terms are in model/terms.hpp (one
+// function each); this file combines them:
+//
+//   time = max(hbm, l2, smem (incl. L1 sectors), compute, global-lookup latency)   (overlapping)
+//        + exposed codebook fill + split reduction + launch overhead                (not
+//        overlapping)
+//
+// prepare() does everything that does not depend on the candidate once (histogram CDF, byte and
+// FLOP counts); predict() is then a few dozen flops with no allocation. See docs/model.md.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "model/candidate.hpp"
+#include "model/coefficients.hpp"
+#include "model/gpu_spec.hpp"
+#include "model/occupancy.hpp"
+#include "model/problem.hpp"
+
+namespace vqt {
+
+enum class Bound { hbm, l2, smem, compute, launch };
+const char* to_string(Bound b);
+
+struct PreparedProblem {
+  Problem problem;
+  GpuSpec spec;
+  ModelCoefficients coef;
+  std::vector<double> cdf;        // sorted CDF of one codebook's lookups, size = entries
+  std::vector<double> sq_prefix;  // sq_prefix[i] = sum_{j<i} p_j^2, size = entries + 1
+  std::string histogram_source;   // "file:...", "synthetic:...", "zipf:..."
+
+  // Derived once.
+  std::int64_t entries = 0;  // stored entries per codebook
+  int vec_size = 0;
+  int levels = 0;
+  int row_bytes = 0;          // v x 2 (fp16)
+  int codebook_groups = 1;    // attention: channel groups per head (codebooks per K or V)
+  double lookups = 0;         // codebook lookups of one pass over the weights / KV cache
+  double codes_bytes = 0;     // packed codes
+  double codebook_bytes = 0;  // all codebooks, all levels and scope instances
+  double activation_bytes = 0;
+  double output_bytes = 0;
+  double compulsory_hbm_bytes = 0;
+  double fma_ops = 0;         // CUDA-core FMAs (gemv, attention)
+  double tensor_flops = 0;    // gemm
+  double live_codebooks = 0;  // codebooks concurrently live across the GPU (for L2 capacity)
+  double ideal_s = 0;         // compulsory bytes / HBM bandwidth (and FLOPs / peak), no efficiency
+};
+
+// cdf: sorted CDF (IndexHistogram::sorted_cdf()), size = problem.vq.stored_entries(). Validates
+// the problem and the coefficients (InputError).
+PreparedProblem prepare(const Problem& problem, const GpuSpec& spec, const ModelCoefficients& coef,
+                        std::vector<double> cdf, std::string histogram_source);
+
+// A Zipf(s) sorted CDF over `entries` entries: a stand-in histogram for tests and benchmarks.
+std::vector<double> zipf_sorted_cdf(std::int64_t entries, double exponent);
+
+struct Prediction {
+  bool valid = false;
+  double time_s = 0;
+  double ideal_s = 0;
+  Bound bound = Bound::hbm;
+  // Bytes per level.
+  double hbm_bytes = 0;
+  double l2_bytes = 0;
+  double l1_sectors = 0;       // 32-byte sectors of global lookups through L1
+  double smem_wavefronts = 0;  // shared-memory wavefronts (codebook lookups + tile staging)
+  double reg_lookups = 0;      // lookups served from registers
+  // FLOPs.
+  double cuda_core_ops = 0;  // lane operations (FMA = 1)
+  double tensor_flops = 0;
+  // Tiers and caches.
+  double frac_reg = 0, frac_smem = 0, frac_global = 0;
+  double l1_hit = 0, l2_hit = 0;
+  double conflict_factor = 1;  // shared-memory wavefronts per request / conflict-free ones
+  // Launch geometry.
+  std::int64_t blocks = 0;
+  int regs_per_thread = 0;
+  int smem_bytes_per_block = 0;
+  Occupancy occ;
+  double waves = 0;
+  double wave_eff = 0;
+  // Time per term, seconds.
+  double hbm_s = 0, l2_s = 0, smem_s = 0, compute_s = 0, latency_s = 0;
+  double fill_s = 0, reduction_s = 0, launch_s = 0, second_kernel_s = 0;
+};
+
+// Empty string when the candidate can run on the GPU, else the first reason it cannot.
+std::string can_run(const PreparedProblem& p, const Candidate& c);
+// Fast form for enumeration: true when it can run.
+bool runnable(const PreparedProblem& p, const Candidate& c);
+
+// Prediction of one candidate; valid = false (time = +inf) when it cannot run.
+Prediction predict(const PreparedProblem& p, const Candidate& c);
+
+}  // namespace vqt

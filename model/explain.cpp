@@ -1,0 +1,62 @@
+#include "model/explain.hpp"
+
+#include <cstdio>
+
+namespace vqt {
+
+std::string format_bytes(double b) {
+  char buf[48];
+  if (b >= 1024.0 * 1024 * 1024)
+    std::snprintf(buf, sizeof buf, "%.1f GiB", b / (1024.0 * 1024 * 1024));
+  else if (b >= 1024.0 * 1024)
+    std::snprintf(buf, sizeof buf, "%.1f MiB", b / (1024.0 * 1024));
+  else if (b >= 1024.0)
+    std::snprintf(buf, sizeof buf, "%.4g KiB", b / 1024.0);
+  else
+    std::snprintf(buf, sizeof buf, "%.0f B", b);
+  return buf;
+}
+
+namespace {
+std::string pct(double x) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%.0f%%", 100.0 * x);
+  return buf;
+}
+}  // namespace
+
+std::string explain(const PreparedProblem& p, const Candidate& c, const Prediction& r) {
+  if (!r.valid) return "cannot run: " + can_run(p, c);
+  const double per_block_cb =
+      double(p.entries) * p.row_bytes *
+      (p.problem.op == Op::attention_decode ? 2.0 * p.codebook_groups * p.levels / c.cb_split
+                                            : double(p.levels) / c.cb_split);
+  const std::string cb = format_bytes(per_block_cb) + " codebook per block";
+  std::string s;
+  const double on_chip = r.frac_reg + r.frac_smem;
+  if (c.n_smem >= p.entries) {
+    s = cb + " fits on chip (" + std::to_string(c.n_reg) + " entries in registers, the rest in " +
+        "shared memory x" + std::to_string(c.smem_copies) + "): all lookups on chip";
+  } else if (c.n_smem > 0) {
+    const double budget = double(p.spec.smem_per_sm_bytes) / std::max(1, r.occ.blocks_per_sm);
+    s = cb + " > " + format_bytes(budget) + " smem budget at " +
+        std::to_string(r.occ.blocks_per_sm) + " blocks/SM: hottest " + std::to_string(c.n_smem) +
+        " entries take " + pct(on_chip) + " of lookups, the rest hit L1 " + pct(r.l1_hit) +
+        " / L2 " + pct(r.l2_hit);
+  } else {
+    s = cb + " stays in global memory: L1 hit " + pct(r.l1_hit) + ", L2 hit " + pct(r.l2_hit) +
+        (c.n_reg > 0
+             ? ", " + std::to_string(c.n_reg) + " hottest in registers take " + pct(r.frac_reg)
+             : std::string()) +
+        "; on-chip copies would cost occupancy or bank conflicts";
+  }
+  s += "; bound: " + std::string(to_string(r.bound));
+  if (r.bound == Bound::l2 && r.latency_s >= r.l2_s)
+    s += " (latency of global lookups at " + std::to_string(r.occ.active_warps_per_sm) +
+         " warps/SM)";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "; %.2fx the ideal time", r.time_s / r.ideal_s);
+  return s + buf;
+}
+
+}  // namespace vqt
