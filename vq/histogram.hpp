@@ -31,7 +31,26 @@ struct IndexHistogram {
   std::vector<double> sorted_cdf() const;
 };
 
-// Counts the indices of a tensor (stored-table rows for lattice configs).
+// Counts the indices of a tensor (stored-table rows for lattice configs), summed over scope
+// instances. Reorder the tensor first (vq/reorder.hpp) so that entry i means "i-th hottest of its
+// codebook" in every instance.
 IndexHistogram histogram_of(const VqTensor& t);
+
+// The default histogram when the user gives no VQ file (what `vqtune predict` uses): quantizes
+// synthetic weights (vq/synthetic.hpp; per_head_group configs use synthetic keys, whose channels
+// have outlier scales) of shape rows x cols with `config`, reorders hottest first and returns
+// histogram_of() the result. To take a few seconds it quantizes a sample, never the whole shape
+// when that is large: at most 1024 rows (per_tile: at most 1024x1024 worth of whole tiles), fewer
+// rows when the codebook is large so that vectors x entries x v x r stays below ~3.4e10
+// (aqlm-1x16: ~128 rows of 4096), with 8 Lloyd iterations on at most 64k training vectors; `source`
+// says what was quantized ("synthetic:ROWSxCOLS:seed=S:sample=RxC").
+//
+// With a non-empty cache_dir (created if missing) the result is cached there as a small binary
+// file named after the config key, shape, seed and format version; a file that is corrupt
+// (checksum), truncated or describes something else is ignored and rewritten. A cache that cannot
+// be written is skipped silently (the histogram is still returned). Throws InputError if the
+// shape does not fit the config.
+IndexHistogram synthetic_histogram(const VqConfig& config, std::int64_t rows, std::int64_t cols,
+                                   std::uint64_t seed, const std::string& cache_dir);
 
 }  // namespace vqt

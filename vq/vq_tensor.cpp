@@ -32,11 +32,14 @@ std::int64_t VqTensor::instance_of(std::int64_t row, std::int64_t col) const {
   return 0;
 }
 
-void VqTensor::check_consistent() const {
-  const std::string who = "VQ tensor " + std::to_string(rows) + "x" + std::to_string(cols) + " (" +
-                          config.describe() + ")";
+void check_vq_shape(const VqConfig& config, std::int64_t rows, std::int64_t cols,
+                    const std::string& who) {
   auto fail = [&](const std::string& msg) { throw InputError(who + ": " + msg); };
-  config.validate();
+  try {
+    config.validate();
+  } catch (const InputError& e) {
+    fail(e.what());
+  }
   if (rows <= 0 || cols <= 0) fail("rows and cols must be positive");
   if (cols % config.vec_size != 0)
     fail("cols is not a multiple of v=" + std::to_string(config.vec_size));
@@ -49,6 +52,13 @@ void VqTensor::check_consistent() const {
   if (config.lattice_entries > 0 &&
       (config.lattice_entries != 256 || config.vec_size != 8 || config.index_bits != 16))
     fail("lattice tables are supported as 256 rows, v=8, b=16 (quip#-4 layout)");
+}
+
+void VqTensor::check_consistent() const {
+  const std::string who = "VQ tensor " + std::to_string(rows) + "x" + std::to_string(cols) + " (" +
+                          config.describe() + ")";
+  auto fail = [&](const std::string& msg) { throw InputError(who + ": " + msg); };
+  check_vq_shape(config, rows, cols, who);
   const auto want_codes = std::size_t(rows * groups_per_row() * config.residuals);
   if (codes.size() != want_codes)
     fail("has " + std::to_string(codes.size()) + " codes, expected " + std::to_string(want_codes));

@@ -21,6 +21,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "vq/vq_config.hpp"
@@ -49,6 +50,12 @@ struct VqTensor {
   // Throws InputError if sizes and config disagree (used after reading a file).
   void check_consistent() const;
 };
+
+// Throws InputError (prefixed with `who`) if a rows x cols matrix cannot be stored with config:
+// the config is invalid, cols % v != 0, not whole tiles, cols % channel_group != 0, or a lattice
+// table other than the supported 256 rows, v = 8, b = 16.
+void check_vq_shape(const VqConfig& config, std::int64_t rows, std::int64_t cols,
+                    const std::string& who);
 
 // Writes the v values of codeword `index` of (instance, level) into out[0..v).
 void decode_codeword(const VqTensor& t, std::int64_t instance, int level, std::uint32_t index,
