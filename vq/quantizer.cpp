@@ -52,24 +52,36 @@ void quantize_instance(VqTensor& t, const float* w, std::int64_t inst, const Qua
                        int threads) {
   const auto& c = t.config;
   const int v = c.vec_size, r = c.residuals;
-  const bool lattice = c.lattice_entries > 0;
   const std::int64_t k = c.stored_entries();
   const auto ids = vectors_of(t, inst);
   const auto n = std::int64_t(ids.size());
   const std::int64_t gpr = t.groups_per_row();
-  std::vector<float> res(std::size_t(n * v));  // residual, starts as W's vectors
+  std::vector<float> res(std::size_t(n * v));
   for (std::int64_t i = 0; i < n; ++i) {
     const std::int64_t id = ids[std::size_t(i)];
     const float* src = w + (id / gpr) * t.cols + (id % gpr) * v;
     std::copy(src, src + v, res.begin() + i * v);
   }
+  std::vector<std::uint16_t> codes(std::size_t(n * r));
+  residual_vq(res.data(), n, v, k, r, c.lattice_entries > 0, opt, std::uint64_t(inst), threads,
+              t.codebooks.data() + inst * r * k * v, codes.data());
+  for (std::int64_t i = 0; i < n; ++i)
+    for (int l = 0; l < r; ++l)
+      t.codes[std::size_t(ids[std::size_t(i)] * r + l)] = codes[std::size_t(i * r + l)];
+}
+
+}  // namespace
+
+void residual_vq(float* res, std::int64_t n, int v, std::int64_t k, int r, bool lattice,
+                 const QuantizeOptions& opt, std::uint64_t stream, int threads, float* codebooks,
+                 std::uint16_t* codes) {
   std::vector<float> mag;  // |residual| for lattice configs
-  std::vector<std::uint16_t> codes(static_cast<std::size_t>(n));
+  std::vector<std::uint16_t> level_codes(static_cast<std::size_t>(n));
   for (int l = 0; l < r; ++l) {
-    const float* points = res.data();
+    const float* points = res;
     if (lattice) {
-      mag.resize(res.size());
-      for (std::size_t i = 0; i < res.size(); ++i) mag[i] = std::fabs(res[i]);
+      mag.resize(std::size_t(n * v));
+      for (std::size_t i = 0; i < mag.size(); ++i) mag[i] = std::fabs(res[i]);
       points = mag.data();
     }
     // Training sample: all vectors, or max_train_vectors drawn without replacement.
@@ -78,7 +90,7 @@ void quantize_instance(VqTensor& t, const float* w, std::int64_t inst, const Qua
     const float* train = points;
     if (n > opt.max_train_vectors) {
       m = opt.max_train_vectors;
-      std::mt19937_64 rng(mix(mix(opt.seed, std::uint64_t(inst)), std::uint64_t(l) + 1000));
+      std::mt19937_64 rng(mix(mix(opt.seed, stream), std::uint64_t(l) + 1000));
       std::vector<std::int64_t> pick(static_cast<std::size_t>(n));
       std::iota(pick.begin(), pick.end(), std::int64_t{0});
       for (std::int64_t j = 0; j < m; ++j) {
@@ -95,26 +107,24 @@ void quantize_instance(VqTensor& t, const float* w, std::int64_t inst, const Qua
     KmeansOptions ko;
     ko.iterations = opt.lloyd_iterations;
     ko.threads = threads;
-    ko.seed = mix(mix(opt.seed, std::uint64_t(inst)), std::uint64_t(l));
+    ko.seed = mix(mix(opt.seed, stream), std::uint64_t(l));
     const auto cb = kmeans_train(train, m, v, k, ko);
-    float* dst = t.codebooks.data() + ((inst * r + l) * k) * v;
-    std::copy(cb.begin(), cb.end(), dst);
-    kmeans_assign(points, n, v, cb.data(), k, codes.data(), nullptr, threads);
-    float cw[16];
+    std::copy(cb.begin(), cb.end(), codebooks + l * k * v);
+    kmeans_assign(points, n, v, cb.data(), k, level_codes.data(), nullptr, threads);
     for (std::int64_t i = 0; i < n; ++i) {
-      float* x = res.data() + i * v;
-      std::uint32_t code = codes[std::size_t(i)];
-      if (lattice)
-        for (int j = 0; j < v; ++j)
-          if (x[j] < 0) code |= 1u << (8 + j);
-      t.codes[std::size_t(ids[std::size_t(i)] * r + l)] = std::uint16_t(code);
-      decode_codeword(t, inst, l, code, cw);
-      for (int j = 0; j < v; ++j) x[j] -= cw[j];
+      float* x = res + i * v;
+      const std::uint32_t row = level_codes[std::size_t(i)];
+      std::uint32_t code = row;
+      const float* e = cb.data() + std::int64_t(row) * v;
+      for (int j = 0; j < v; ++j) {
+        const bool negative = lattice && x[j] < 0;
+        if (negative) code |= 1u << (8 + j);
+        x[j] -= negative ? -e[j] : e[j];
+      }
+      codes[i * r + l] = std::uint16_t(code);
     }
   }
 }
-
-}  // namespace
 
 QuantizeResult quantize(const VqConfig& config, const float* w, std::int64_t rows,
                         std::int64_t cols, const QuantizeOptions& opt) {

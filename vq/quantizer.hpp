@@ -40,6 +40,14 @@ QuantizeResult quantize(const VqConfig& config, const float* w, std::int64_t row
 QuantizeResult quantize_fp16(const VqConfig& config, const std::uint16_t* w_half, std::int64_t rows,
                              std::int64_t cols, const QuantizeOptions& opt = {});
 
+// The building block: residual VQ of n vectors res[n][v] with r levels of k-entry codebooks
+// (lattice: k = 256 magnitude rows, sign bits from the residual). Writes codebooks [r][k][v] and
+// codes [n][r] and leaves the final residual in res. `stream` separates the random streams of
+// independent codebook instances.
+void residual_vq(float* res, std::int64_t n, int v, std::int64_t k, int r, bool lattice,
+                 const QuantizeOptions& opt, std::uint64_t stream, int threads, float* codebooks,
+                 std::uint16_t* codes);
+
 // ||W - dequantize(t)||_F / ||W||_F in fp64 (W has t.rows x t.cols elements).
 double relative_error(const float* w, const VqTensor& t);
 

@@ -1,5 +1,7 @@
 #include "vq/reference.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <string>
 
 #include "vq/error.hpp"
@@ -43,6 +45,44 @@ std::vector<double> reference_gemm(const VqTensor& w, const float* x, std::int64
     }
   }
   return y;
+}
+
+std::vector<double> reference_attention_decode(const float* q, std::int64_t q_heads,
+                                               const KvCacheVq& kv, double scale) {
+  if (q_heads <= 0 || q_heads % kv.kv_heads != 0)
+    throw InputError("reference_attention_decode: q_heads=" + std::to_string(q_heads) +
+                     " must be a positive multiple of kv_heads=" + std::to_string(kv.kv_heads));
+  const std::int64_t d = kv.head_dim, ctx = kv.context;
+  const std::int64_t group = q_heads / kv.kv_heads;
+  const auto keys = dequantize_kv(kv, true);
+  const auto vals = dequantize_kv(kv, false);
+  std::vector<double> out(std::size_t(kv.batch * q_heads * d), 0.0);
+  std::vector<double> score(static_cast<std::size_t>(ctx));
+  for (std::int64_t b = 0; b < kv.batch; ++b)
+    for (std::int64_t h = 0; h < q_heads; ++h) {
+      const std::int64_t kvh = h / group;
+      const float* qv = q + (b * q_heads + h) * d;
+      const float* kb = keys.data() + (b * kv.kv_heads + kvh) * ctx * d;
+      const float* vb = vals.data() + (b * kv.kv_heads + kvh) * ctx * d;
+      double mx = -INFINITY;
+      for (std::int64_t t = 0; t < ctx; ++t) {
+        double s = 0;
+        for (std::int64_t c = 0; c < d; ++c) s += double(qv[c]) * double(kb[t * d + c]);
+        score[std::size_t(t)] = s * scale;
+        mx = std::max(mx, score[std::size_t(t)]);
+      }
+      double denom = 0;
+      for (auto& s : score) {
+        s = std::exp(s - mx);
+        denom += s;
+      }
+      double* o = out.data() + (b * q_heads + h) * d;
+      for (std::int64_t t = 0; t < ctx; ++t) {
+        const double p = score[std::size_t(t)] / denom;
+        for (std::int64_t c = 0; c < d; ++c) o[c] += p * double(vb[t * d + c]);
+      }
+    }
+  return out;
 }
 
 }  // namespace vqt

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "vq/kv_cache.hpp"
 #include "vq/vq_tensor.hpp"
 
 namespace vqt {
@@ -19,5 +20,15 @@ std::vector<double> reference_gemm(const VqTensor& w, const float* x, std::int64
 inline std::vector<double> reference_gemv(const VqTensor& w, const float* x, std::int64_t batch) {
   return reference_gemm(w, x, batch);
 }
+
+// Decode attention over a VQ-compressed KV cache: one query token per sequence.
+//   q    float  [batch][q_heads][head_dim]
+//   out  double [batch][q_heads][head_dim]
+// out[b][h] = sum_t softmax_t(scale * q[b][h] . K[b][kv][t]) * V[b][kv][t] with kv = h / (q_heads /
+// kv_heads) (grouped-query attention), K and V decoded from the cache as dequantize_kv() does,
+// dot products, the max-subtracted softmax and the weighted sum all in fp64. Throws InputError if
+// q_heads is not a positive multiple of kv.kv_heads.
+std::vector<double> reference_attention_decode(const float* q, std::int64_t q_heads,
+                                               const KvCacheVq& kv, double scale);
 
 }  // namespace vqt
