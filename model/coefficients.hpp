@@ -10,27 +10,29 @@ namespace vqt {
 
 // X-macro: (name, default, lower bound, upper bound, what it is). One list drives the struct, JSON
 // I/O and the range checks, so a field cannot be forgotten in one of them.
-#define VQT_MODEL_COEFFICIENTS(X)                                                             \
-  X(hbm_efficiency, 0.86, 0.05, 1.0, "achievable fraction of datasheet HBM bandwidth")        \
-  X(l2_efficiency, 0.75, 0.05, 1.0, "achievable fraction of L2 bandwidth")                    \
-  X(smem_efficiency, 0.85, 0.05, 1.0, "achievable fraction of shared-memory wavefronts")      \
-  X(fp32_efficiency, 0.70, 0.05, 1.0, "achievable fraction of CUDA-core FMA issue rate")      \
-  X(tensor_efficiency, 0.70, 0.05, 1.0, "achievable fraction of dense tensor FLOP/s")         \
-  X(dequant_ops_per_element, 1.5, 0.0, 64.0, "CUDA-core ops per looked-up element and level") \
-  X(unpack_ops_per_code, 3.0, 0.0, 64.0, "CUDA-core ops to extract one b-bit index")          \
-  X(reg_select_ops_per_level, 1.0, 0.0, 64.0, "ops per select level per 32-bit register")     \
-  X(l1_latency_s, 35e-9, 1e-9, 1e-5, "L1 hit latency of a dependent codebook lookup")         \
-  X(l2_latency_s, 150e-9, 1e-9, 1e-5, "L2 hit latency of a dependent codebook lookup")        \
-  X(hbm_latency_s, 600e-9, 1e-9, 1e-5, "DRAM latency of a load that misses L2")               \
-  X(lookups_in_flight_per_warp, 4.0, 1.0, 64.0, "independent global lookups a warp overlaps") \
-  X(stream_bytes_in_flight_per_warp, 2048.0, 64.0, 65536.0,                                   \
-    "streamed bytes a warp keeps in flight")                                                  \
-  X(l1_capacity_efficiency, 0.7, 0.0, 1.0, "share of free L1 that holds codebook rows (LRU)") \
-  X(l2_capacity_efficiency, 0.5, 0.0, 1.0, "share of L2 the codebook keeps against streams")  \
-  X(l1_sectors_per_clk, 4.0, 0.5, 64.0, "32-byte sectors the L1 serves per clock per SM")     \
-  X(l1_miss_sector_cost, 1.0, 0.0, 16.0, "extra L1 sector slots a miss costs (tag + fill)")   \
-  X(fill_exposed_fraction, 1.0, 0.0, 1.0, "share of a block's codebook fill not overlapped")  \
-  X(wave_saturation, 0.5, 0.05, 1.0, "share of block slots that saturates HBM / L2")          \
+#define VQT_MODEL_COEFFICIENTS(X)                                                                \
+  X(hbm_efficiency, 0.80, 0.05, 1.0, "achievable fraction of datasheet HBM bandwidth")           \
+  X(l2_efficiency, 0.75, 0.05, 1.0, "achievable fraction of L2 bandwidth")                       \
+  X(smem_efficiency, 0.85, 0.05, 1.0, "achievable fraction of shared-memory wavefronts")         \
+  X(fp32_efficiency, 0.70, 0.05, 1.0, "achievable fraction of CUDA-core FMA issue rate")         \
+  X(tensor_efficiency, 0.70, 0.05, 1.0, "achievable fraction of dense tensor FLOP/s")            \
+  X(dequant_ops_per_element, 0.5, 0.0, 64.0,                                                     \
+    "CUDA-core ops per looked-up element and level (half2)")                                     \
+  X(fma_ops_per_mac, 0.5, 0.0, 4.0, "CUDA-core ops per multiply-add (0.5: packed half2 FMA)")    \
+  X(unpack_ops_per_code, 3.0, 0.0, 64.0, "CUDA-core ops to extract one b-bit index")             \
+  X(reg_select_ops_per_level, 1.0, 0.0, 64.0, "ops per select level per 32-bit register")        \
+  X(l1_latency_s, 35e-9, 1e-9, 1e-5, "L1 hit latency of a dependent codebook lookup")            \
+  X(l2_latency_s, 150e-9, 1e-9, 1e-5, "L2 hit latency of a dependent codebook lookup")           \
+  X(hbm_latency_s, 600e-9, 1e-9, 1e-5, "DRAM latency of a load that misses L2")                  \
+  X(lookups_in_flight_per_warp, 4.0, 1.0, 64.0, "independent global lookups a warp overlaps")    \
+  X(stream_bytes_in_flight_per_warp, 2048.0, 64.0, 65536.0,                                      \
+    "streamed bytes a warp keeps in flight")                                                     \
+  X(l1_capacity_efficiency, 0.7, 0.0, 1.0, "share of free L1 that holds codebook rows (LRU)")    \
+  X(l2_capacity_efficiency, 0.5, 0.0, 1.0, "share of L2 the codebook keeps against streams")     \
+  X(l1_wavefronts_per_lookup, 1.0, 0.1, 8.0, "L1 wavefronts (128-B lines) per scattered lookup") \
+  X(l1_miss_cost, 1.0, 0.0, 16.0, "extra L1 wavefronts a miss costs (fill)")                     \
+  X(fill_exposed_fraction, 1.0, 0.0, 1.0, "share of a block's codebook fill not overlapped")     \
+  X(wave_saturation, 0.5, 0.05, 1.0, "share of block slots that saturates HBM / L2")             \
   X(launch_overlap, 0.0, 0.0, 1.0, "share of launch overhead hidden by the previous kernel")
 
 struct ModelCoefficients {

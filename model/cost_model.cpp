@@ -76,9 +76,10 @@ void kernel_terms(const PreparedProblem& p, const Candidate& c, const detail::Ge
         double(s.l2_bytes) * k.l2_capacity_efficiency / (row * std::max(1.0, p.live_codebooks));
     r.l2_hit = cache_hit_fraction(p.cdf.data(), p.entries, c.n_smem, l2_entries);
   }
-  const double l1_slots =
-      r.l1_sectors * (1.0 + (c.l1_bypass ? 0.0 : (1.0 - r.l1_hit) * k.l1_miss_sector_cost));
-  smem_wf += l1_slots / k.l1_sectors_per_clk;
+  // Scattered lookups pass L1 one 128-byte line (wavefront) at a time; a miss adds the fill.
+  const double l1_wf = glob_lookups * k.l1_wavefronts_per_lookup *
+                       (1.0 + (c.l1_bypass ? 0.0 : (1.0 - r.l1_hit) * k.l1_miss_cost));
+  smem_wf += l1_wf;
   r.smem_wavefronts = smem_wf;
   r.smem_s = smem_wf / (double(sms) * clock * k.smem_efficiency) / r.wave_eff;
 
@@ -102,7 +103,7 @@ void kernel_terms(const PreparedProblem& p, const Candidate& c, const detail::Ge
   // CUDA-core work: index unpack, register-tier selects, dequant adds, FMAs, shuffles; tensor work.
   r.cuda_core_ops = g.lookups * (k.unpack_ops_per_code + p.vec_size * k.dequant_ops_per_element +
                                  reg_select_ops(c.n_reg, p.vec_size, k.reg_select_ops_per_level)) +
-                    g.fma_ops + g.extra_cuda_ops;
+                    g.fma_ops * k.fma_ops_per_mac + g.extra_cuda_ops;
   r.tensor_flops = g.tensor_flops;
   const double cuda_s = r.cuda_core_ops / (s.fp32_flops_per_s() / 2.0 * k.fp32_efficiency);
   const double tensor_s = g.tensor_flops / (s.fp16_tensor_flops_per_s() * k.tensor_efficiency);
@@ -116,7 +117,8 @@ void kernel_terms(const PreparedProblem& p, const Candidate& c, const detail::Ge
                          k.l2_latency_s, k.hbm_latency_s, k.lookups_in_flight_per_warp);
   }
 
-  r.fill_s = fill_exposed_s(fill_bytes_block, bps, r.waves, sms,
+  // Only a block's first fill is exposed; later ones (next codebook tile) are prefetched.
+  r.fill_s = fill_exposed_s(fill_bytes_block / g.fills_per_block, bps, r.waves, sms,
                             s.l2_bw_bytes_per_s() * k.l2_efficiency, k.fill_exposed_fraction);
   r.reduction_s = level_time_s(reduction_bytes(g.reduction_outputs, g.splits),
                                s.l2_bw_bytes_per_s(), k.l2_efficiency);

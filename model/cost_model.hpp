@@ -57,6 +57,11 @@ struct PreparedProblem {
 PreparedProblem prepare(const Problem& problem, const GpuSpec& spec, const ModelCoefficients& coef,
                         std::vector<double> cdf, std::string histogram_source);
 
+// The same operation on uncompressed fp16 weights (gemv/gemm) or an fp16 KV cache (attention),
+// e.g. cuBLAS: bytes / achievable HBM bandwidth, or FLOPs / achievable tensor FLOP/s for gemm,
+// whichever is larger, plus one launch. The baseline speedups are reported against.
+double dense_fp16_time_s(const PreparedProblem& p);
+
 // A Zipf(s) sorted CDF over `entries` entries: a stand-in histogram for tests and benchmarks.
 std::vector<double> zipf_sorted_cdf(std::int64_t entries, double exponent);
 

@@ -30,7 +30,7 @@ std::vector<Candidate> enumerate_candidates(const PreparedProblem& p) {
     case Op::gemv:
       tile_ms = {int(pr.m)};
       tile_ns = {16, 32, 64, 128};
-      tile_ks = {128, 256, 512};
+      tile_ks = {0};  // the largest power of two <= 256 dividing k / split_k (tile_k has no cost)
       split_ks = {1, 2, 4, 8};
       break;
     case Op::gemm:
@@ -75,6 +75,11 @@ std::vector<Candidate> enumerate_candidates(const PreparedProblem& p) {
                         c.tile_m = tm;
                         c.tile_n = tn;
                         c.tile_k = tk;
+                        if (tk == 0) {
+                          c.tile_k = 256;
+                          while (c.tile_k > p.vec_size && (pr.k / sk) % c.tile_k != 0)
+                            c.tile_k /= 2;
+                        }
                         c.threads = th;
                         c.split_k = sk;
                         if (runnable(p, c)) out.push_back(c);

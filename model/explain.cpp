@@ -32,23 +32,24 @@ std::string explain(const PreparedProblem& p, const Candidate& c, const Predicti
       (p.problem.op == Op::attention_decode ? 2.0 * p.codebook_groups * p.levels / c.cb_split
                                             : double(p.levels) / c.cb_split);
   const std::string cb = format_bytes(per_block_cb) + " codebook per block";
+  const double budget = double(p.spec.smem_per_sm_bytes) / std::max(1, r.occ.blocks_per_sm);
   std::string s;
   const double on_chip = r.frac_reg + r.frac_smem;
+  const std::string regs =
+      c.n_reg > 0 ? std::to_string(c.n_reg) + " hottest in registers (" + pct(r.frac_reg) + "), "
+                  : std::string();
   if (c.n_smem >= p.entries) {
-    s = cb + " fits on chip (" + std::to_string(c.n_reg) + " entries in registers, the rest in " +
-        "shared memory x" + std::to_string(c.smem_copies) + "): all lookups on chip";
+    s = cb + " fits on chip: " + regs + "all " + std::to_string(p.entries) +
+        " entries on chip, shared memory x" + std::to_string(c.smem_copies) +
+        " copies: all lookups on chip";
   } else if (c.n_smem > 0) {
-    const double budget = double(p.spec.smem_per_sm_bytes) / std::max(1, r.occ.blocks_per_sm);
-    s = cb + " > " + format_bytes(budget) + " smem budget at " +
-        std::to_string(r.occ.blocks_per_sm) + " blocks/SM: hottest " + std::to_string(c.n_smem) +
-        " entries take " + pct(on_chip) + " of lookups, the rest hit L1 " + pct(r.l1_hit) +
-        " / L2 " + pct(r.l2_hit);
+    s = cb + (per_block_cb > budget ? " > " : " <= ") + format_bytes(budget) + " smem budget at " +
+        std::to_string(r.occ.blocks_per_sm) + " blocks/SM: " + regs + "hottest " +
+        std::to_string(c.n_smem) + " entries take " + pct(on_chip) + " of lookups, the other " +
+        pct(r.frac_global) + " hit L1 " + pct(r.l1_hit) + " / L2 " + pct(r.l2_hit);
   } else {
-    s = cb + " stays in global memory: L1 hit " + pct(r.l1_hit) + ", L2 hit " + pct(r.l2_hit) +
-        (c.n_reg > 0
-             ? ", " + std::to_string(c.n_reg) + " hottest in registers take " + pct(r.frac_reg)
-             : std::string()) +
-        "; on-chip copies would cost occupancy or bank conflicts";
+    s = cb + " stays in global memory: " + regs + "L1 hit " + pct(r.l1_hit) + ", L2 hit " +
+        pct(r.l2_hit) + " of global lookups";
   }
   s += "; bound: " + std::string(to_string(r.bound));
   if (r.bound == Bound::l2 && r.latency_s >= r.l2_s)

@@ -37,6 +37,19 @@ std::vector<double> zipf_sorted_cdf(std::int64_t entries, double exponent) {
   return cdf;
 }
 
+double dense_fp16_time_s(const PreparedProblem& p) {
+  const Problem& pr = p.problem;
+  const GpuSpec& s = p.spec;
+  double bytes = p.activation_bytes + p.output_bytes;
+  if (pr.op == Op::gemv || pr.op == Op::gemm)
+    bytes += double(pr.n) * double(pr.k) * 2.0;
+  else
+    bytes += double(pr.batch * pr.kv_heads) * double(pr.context) * double(pr.head_dim) * 2.0 * 2.0;
+  const double mem_s = bytes / (s.hbm_bw_bytes_per_s() * p.coef.hbm_efficiency);
+  const double tc_s = p.tensor_flops / (s.fp16_tensor_flops_per_s() * p.coef.tensor_efficiency);
+  return std::max(mem_s, tc_s) + s.launch_overhead_s() * (1.0 - p.coef.launch_overlap);
+}
+
 PreparedProblem prepare(const Problem& problem, const GpuSpec& spec, const ModelCoefficients& coef,
                         std::vector<double> cdf, std::string histogram_source) {
   problem.validate();
@@ -110,7 +123,7 @@ PreparedProblem prepare(const Problem& problem, const GpuSpec& spec, const Model
   p.compulsory_hbm_bytes = p.codes_bytes + p.codebook_bytes + p.activation_bytes + p.output_bytes;
   p.ideal_s = std::max({p.compulsory_hbm_bytes / spec.hbm_bw_bytes_per_s(),
                         p.tensor_flops / spec.fp16_tensor_flops_per_s(),
-                        2.0 * p.fma_ops / spec.fp32_flops_per_s()});
+                        p.fma_ops * coef.fma_ops_per_mac / (spec.fp32_flops_per_s() / 2.0)});
   return p;
 }
 

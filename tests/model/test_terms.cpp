@@ -1,0 +1,135 @@
+// One test per cost-model term (model/terms.hpp), against values worked out by hand or by an
+// independent Monte Carlo simulation with a fresh seed.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "model/terms.hpp"
+
+using namespace vqt;
+
+TEST(Terms, TierFractions) {
+  const std::vector<double> cdf = {0.5, 0.75, 0.875, 1.0};
+  TierFractions t = tier_fractions(cdf.data(), 4, 1, 3);
+  EXPECT_DOUBLE_EQ(t.reg, 0.5);
+  EXPECT_DOUBLE_EQ(t.smem, 0.375);
+  EXPECT_DOUBLE_EQ(t.global, 0.125);
+  t = tier_fractions(cdf.data(), 4, 0, 0);
+  EXPECT_DOUBLE_EQ(t.global, 1.0);
+  t = tier_fractions(cdf.data(), 4, 0, 4);
+  EXPECT_DOUBLE_EQ(t.smem, 1.0);
+  EXPECT_DOUBLE_EQ(t.global, 0.0);
+}
+
+TEST(Terms, WarpTouchProbability) {
+  EXPECT_DOUBLE_EQ(warp_touch_probability(0), 0);
+  EXPECT_DOUBLE_EQ(warp_touch_probability(1), 1);
+  EXPECT_NEAR(warp_touch_probability(0.1), 1 - std::pow(0.9, 32), 1e-12);
+  EXPECT_NEAR(warp_touch_probability(0.01), 1 - std::pow(0.99, 32), 1e-12);
+}
+
+TEST(Terms, ExpectedMaxLoadExactSmallCases) {
+  EXPECT_DOUBLE_EQ(expected_max_load(0, 8), 0);
+  EXPECT_NEAR(expected_max_load(1, 8), 1, 1e-12);
+  EXPECT_NEAR(expected_max_load(5, 1), 5, 1e-9);
+  // 2 balls, 2 bins: same bin with p = 1/2 -> 2, else 1 -> 1.5.
+  EXPECT_NEAR(expected_max_load(2, 2), 1.5, 1e-12);
+  // 3 balls, 3 bins: all distinct 6/27 -> 1, all same 3/27 -> 3, else 18/27 -> 2: 51/27.
+  EXPECT_NEAR(expected_max_load(3, 3), 51.0 / 27.0, 1e-12);
+  // Interpolates between integers.
+  EXPECT_NEAR(expected_max_load(1.5, 2), 1.25, 1e-12);
+}
+
+TEST(Terms, ExpectedMaxLoadMatchesMonteCarlo) {
+  std::mt19937_64 rng(std::random_device{}());
+  for (auto [n, m] : {std::pair{8, 8}, std::pair{32, 32}, std::pair{16, 4}}) {
+    std::uniform_int_distribution<int> bin(0, m - 1);
+    double sum = 0;
+    const int trials = 20000;
+    for (int t = 0; t < trials; ++t) {
+      std::vector<int> load(std::size_t(m), 0);
+      for (int i = 0; i < n; ++i) ++load[std::size_t(bin(rng))];
+      sum += *std::max_element(load.begin(), load.end());
+    }
+    EXPECT_NEAR(expected_max_load(n, m), sum / trials, 0.03) << n << " into " << m;
+  }
+}
+
+TEST(Terms, DistinctFraction) {
+  EXPECT_DOUBLE_EQ(distinct_fraction(8, 0), 1.0);
+  EXPECT_DOUBLE_EQ(distinct_fraction(1, 0.9), 1.0);
+  EXPECT_DOUBLE_EQ(distinct_fraction(8, 1.0), 1.0 / 8);  // every lane the same entry
+  EXPECT_NEAR(distinct_fraction(8, 0.01), 1 - 7 * 0.01 / 2, 1e-12);
+}
+
+TEST(Terms, SmemWavefrontsAndCopies) {
+  // 16-byte rows (v = 8 fp16): LDS.128 in 4 quarter-warp phases of 8 lanes over 8 slots.
+  EXPECT_DOUBLE_EQ(smem_wavefronts_per_request(16, 32, 0.0, 1), 4.0);  // all broadcast
+  EXPECT_NEAR(smem_wavefronts_per_request(16, 32, 1.0, 1), 4 * expected_max_load(8, 8), 1e-12);
+  // 2 copies: 4 lanes of each copy into its own 4 slots; 4 copies: 2 lanes into 2 slots.
+  EXPECT_NEAR(smem_wavefronts_per_request(16, 32, 1.0, 2), 4 * expected_max_load(4, 4), 1e-12);
+  EXPECT_NEAR(smem_wavefronts_per_request(16, 32, 1.0, 4), 4 * 1.5, 1e-12);
+  // Copies never add wavefronts.
+  for (int row : {4, 8, 16, 32})
+    EXPECT_LE(smem_wavefronts_per_request(row, 32, 1.0, 4),
+              smem_wavefronts_per_request(row, 32, 1.0, 1));
+  // 4-byte rows (v = 2): one phase, 32 lanes into 32 banks.
+  EXPECT_NEAR(smem_wavefronts_per_request(4, 32, 1.0, 1), expected_max_load(32, 32), 1e-12);
+  // 32-byte rows (v = 16): two LDS.128.
+  EXPECT_NEAR(smem_wavefronts_per_request(32, 32, 1.0, 1), 8 * expected_max_load(8, 8), 1e-12);
+  EXPECT_DOUBLE_EQ(smem_wavefronts_per_request(16, 0, 1.0, 1), 0.0);
+}
+
+TEST(Terms, CacheHitFraction) {
+  const std::vector<double> cdf = {0.25, 0.5, 0.75, 1.0};
+  // Lookups to entries >= 1 (0.75 of all); a 2-row cache keeps entries 1, 2: 0.5 / 0.75.
+  EXPECT_NEAR(cache_hit_fraction(cdf.data(), 4, 1, 2), 2.0 / 3.0, 1e-12);
+  EXPECT_DOUBLE_EQ(cache_hit_fraction(cdf.data(), 4, 1, 100), 1.0);
+  EXPECT_DOUBLE_EQ(cache_hit_fraction(cdf.data(), 4, 1, 0), 0.0);
+  EXPECT_DOUBLE_EQ(cache_hit_fraction(cdf.data(), 4, 4, 0), 1.0);  // nothing global
+  EXPECT_NEAR(cache_hit_fraction(cdf.data(), 4, 0, 1), 0.25, 1e-12);
+}
+
+TEST(Terms, Waves) {
+  EXPECT_DOUBLE_EQ(wave_efficiency(132, 132), 1.0);
+  EXPECT_DOUBLE_EQ(wave_efficiency(133, 132), 133.0 / 264.0);
+  EXPECT_DOUBLE_EQ(wave_efficiency(66, 132), 0.5);
+  EXPECT_DOUBLE_EQ(bandwidth_wave_factor(1.0, 0.5), 1.0);
+  EXPECT_DOUBLE_EQ(bandwidth_wave_factor(0.6, 0.5), 1.0);
+  EXPECT_DOUBLE_EQ(bandwidth_wave_factor(0.25, 0.5), 2.0);
+}
+
+TEST(Terms, BandwidthAndLatency) {
+  EXPECT_DOUBLE_EQ(little_bandwidth(10, 1000, 1e-6), 1e10);
+  EXPECT_DOUBLE_EQ(level_time_s(1e9, 1e12, 0.5), 2e-3);
+  // All L1 hits: 100 requests x 30 ns / 4 in flight.
+  EXPECT_NEAR(lookup_latency_s(100, 1.0, 0.0, 30e-9, 200e-9, 600e-9, 4), 750e-9, 1e-15);
+  // Half L1, then all L2: 100 x (15 + 100) ns / 1.
+  EXPECT_NEAR(lookup_latency_s(100, 0.5, 1.0, 30e-9, 200e-9, 600e-9, 1), 11.5e-6, 1e-12);
+}
+
+TEST(Terms, RegistersAndSelects) {
+  EXPECT_EQ(regs_per_thread(32, 0, 8, 2), 32);
+  EXPECT_EQ(regs_per_thread(30, 0, 8, 2), 32);              // rounded to 8
+  EXPECT_EQ(regs_per_thread(32, 8, 8, 2), 32 + 8 * 4 * 2);  // 8 entries x 4 half2 x 2 codebooks
+  EXPECT_EQ(regs_per_thread(40, 16, 2, 1), 56);             // v = 2: one register per entry
+  EXPECT_DOUBLE_EQ(reg_select_ops(0, 8, 1.0), 0.0);
+  EXPECT_DOUBLE_EQ(reg_select_ops(8, 8, 1.0), 3 * 4.0);  // 3 index bits x 4 registers
+  EXPECT_DOUBLE_EQ(reg_select_ops(16, 8, 1.0), 4 * 4.0);
+  EXPECT_DOUBLE_EQ(reg_select_ops(32, 4, 2.0), 5 * 2 * 2.0);
+}
+
+TEST(Terms, ReductionFillLaunch) {
+  EXPECT_DOUBLE_EQ(reduction_bytes(100, 1), 0.0);
+  EXPECT_DOUBLE_EQ(reduction_bytes(100, 4), 100 * 4 * 2 * 4.0);
+  // 1 MB per block, 2 blocks/SM, 1 wave, 100 SMs sharing 1e12 B/s: 2 MB / 1e10 B/s = 200 us.
+  EXPECT_NEAR(fill_exposed_s(1e6, 2, 1, 100, 1e12, 1.0), 200e-6, 1e-12);
+  // A second wave adds one staggered fill: + 100 us.
+  EXPECT_NEAR(fill_exposed_s(1e6, 2, 2, 100, 1e12, 1.0), 300e-6, 1e-12);
+  EXPECT_DOUBLE_EQ(fill_exposed_s(0, 2, 1, 100, 1e12, 1.0), 0.0);
+  EXPECT_DOUBLE_EQ(launch_time_s(2, 2.5e-6, 0.0), 5e-6);
+  EXPECT_DOUBLE_EQ(launch_time_s(1, 2.5e-6, 1.0), 0.0);
+}
