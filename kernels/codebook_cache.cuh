@@ -1,0 +1,163 @@
+// Codebook cache device helpers, shared by the VQ GEMV and the GEMM / attention kernels.
+//
+// An entry is v fp16 values held as v/2 half2 words (CbEntry<V>). Entries are sorted hottest
+// first; per level, [0, n_reg) sit in registers (every thread keeps its own copy: a
+// compare/select chain, so only worth it for a handful of very hot entries), [n_reg, n_smem) in
+// shared memory, the rest are read from global memory (__ldg through L1, or __ldcg: L2 only).
+//
+// Shared-memory tier layout: [level][entry][copy][v] with `copies` (a power of two) interleaved
+// copies; thread `lane` reads copy lane % copies. With copies * entry_bytes >= 128 (8 copies of a
+// 16-byte v=8 entry), the 8 lanes of a quarter-warp that a 16-byte load serves in one wavefront
+// always hit distinct bank groups, whatever indices they look up.
+#pragma once
+
+#include <cuda_fp16.h>
+
+#include <cstdint>
+
+namespace vqt::dev {
+
+template <int V>
+struct CbEntry {
+  std::uint32_t w[V / 2];
+};
+
+template <int V>
+__device__ __forceinline__ CbEntry<V> load_entry_global(const __half* p, bool l1_bypass) {
+  CbEntry<V> e;
+  if constexpr (V == 8) {
+    const uint4 u = l1_bypass ? __ldcg(reinterpret_cast<const uint4*>(p))
+                              : __ldg(reinterpret_cast<const uint4*>(p));
+    e.w[0] = u.x, e.w[1] = u.y, e.w[2] = u.z, e.w[3] = u.w;
+  } else if constexpr (V == 4) {
+    const uint2 u = l1_bypass ? __ldcg(reinterpret_cast<const uint2*>(p))
+                              : __ldg(reinterpret_cast<const uint2*>(p));
+    e.w[0] = u.x, e.w[1] = u.y;
+  } else {
+    static_assert(V == 2, "v must be 2, 4 or 8");
+    e.w[0] = l1_bypass ? __ldcg(reinterpret_cast<const unsigned*>(p))
+                       : __ldg(reinterpret_cast<const unsigned*>(p));
+  }
+  return e;
+}
+
+template <int V>
+__device__ __forceinline__ CbEntry<V> load_entry_shared(const __half* p) {
+  CbEntry<V> e;
+  if constexpr (V == 8) {
+    const uint4 u = *reinterpret_cast<const uint4*>(p);
+    e.w[0] = u.x, e.w[1] = u.y, e.w[2] = u.z, e.w[3] = u.w;
+  } else if constexpr (V == 4) {
+    const uint2 u = *reinterpret_cast<const uint2*>(p);
+    e.w[0] = u.x, e.w[1] = u.y;
+  } else {
+    e.w[0] = *reinterpret_cast<const unsigned*>(p);
+  }
+  return e;
+}
+
+template <int V>
+__device__ __forceinline__ void store_entry_shared(__half* p, const CbEntry<V>& e) {
+  if constexpr (V == 8) {
+    *reinterpret_cast<uint4*>(p) = make_uint4(e.w[0], e.w[1], e.w[2], e.w[3]);
+  } else if constexpr (V == 4) {
+    *reinterpret_cast<uint2*>(p) = make_uint2(e.w[0], e.w[1]);
+  } else {
+    *reinterpret_cast<unsigned*>(p) = e.w[0];
+  }
+}
+
+// Element-wise fp16 sum of two entries (residual levels).
+template <int V>
+__device__ __forceinline__ CbEntry<V> add_entries(const CbEntry<V>& a, const CbEntry<V>& b) {
+  CbEntry<V> s;
+#pragma unroll
+  for (int i = 0; i < V / 2; ++i) {
+    __half2 x = *reinterpret_cast<const __half2*>(&a.w[i]);
+    __half2 y = *reinterpret_cast<const __half2*>(&b.w[i]);
+    __half2 z = __hadd2(x, y);
+    s.w[i] = *reinterpret_cast<const std::uint32_t*>(&z);
+  }
+  return s;
+}
+
+// Lattice (quip#-4) codewords: bit j of `signs` flips the sign of element j (v = 8).
+__device__ __forceinline__ void apply_lattice_signs(CbEntry<8>& e, std::uint32_t signs) {
+#pragma unroll
+  for (int i = 0; i < 4; ++i) {
+    const std::uint32_t s = signs >> (2 * i);
+    e.w[i] ^= ((s & 1u) << 15) | ((s & 2u) << 30);
+  }
+}
+
+// Where the entries of one codebook instance live, as a lookup sees them.
+struct CbCacheView {
+  const __half* global = nullptr;  // level 0, entry 0 of the instance; level stride stored * v
+  const __half* smem = nullptr;    // [level][n_smem][copies][v]
+  int stored = 0;                  // entries per level in global memory
+  int n_reg = 0;
+  int n_smem = 0;
+  int copy_shift = 0;  // log2(copies)
+  int lane_copy = 0;   // lane % copies
+  bool l1_bypass = false;
+};
+
+// Fills the shared-memory tier (all levels, all copies) of one instance; call from all threads of
+// the block between two __syncthreads().
+template <int V, int R>
+__device__ __forceinline__ void fill_smem_tier(const CbCacheView& c, __half* smem, int tid,
+                                               int nthreads) {
+  const int copies = 1 << c.copy_shift;
+  for (int i = tid; i < R * c.n_smem; i += nthreads) {
+    const int l = i / c.n_smem, e = i - l * c.n_smem;
+    const CbEntry<V> v =
+        load_entry_global<V>(c.global + (std::size_t(l) * c.stored + e) * V, false);
+    __half* dst = smem + (std::size_t(i) << c.copy_shift) * V;
+    for (int k = 0; k < copies; ++k) store_entry_shared<V>(dst + k * V, v);
+  }
+}
+
+// Tier modes (template parameter of the kernels): 0 global only, 1 smem + global,
+// 2 registers + smem + global.
+template <int V, int R, int TIER, int NREG>
+struct CbCache {
+  CbCacheView view;
+  CbEntry<V> regs[R][NREG > 0 ? NREG : 1];
+
+  __device__ __forceinline__ void load_registers() {
+    if constexpr (TIER == 2) {
+#pragma unroll
+      for (int l = 0; l < R; ++l)
+#pragma unroll
+        for (int i = 0; i < NREG; ++i)
+          if (i < view.n_reg)
+            regs[l][i] =
+                load_entry_global<V>(view.global + (std::size_t(l) * view.stored + i) * V, false);
+    }
+  }
+
+  __device__ __forceinline__ CbEntry<V> lookup(int level, std::uint32_t e) const {
+    const __half* gp = view.global + (std::size_t(level) * view.stored + e) * V;
+    if constexpr (TIER == 0) {
+      return load_entry_global<V>(gp, view.l1_bypass);
+    } else {
+      CbEntry<V> out{};
+      if (int(e) < view.n_smem) {
+        if (TIER == 1 || int(e) >= view.n_reg)
+          out = load_entry_shared<V>(
+              view.smem +
+              ((((std::size_t(level) * view.n_smem + e) << view.copy_shift) + view.lane_copy) * V));
+      } else {
+        out = load_entry_global<V>(gp, view.l1_bypass);
+      }
+      if constexpr (TIER == 2) {
+#pragma unroll
+        for (int i = 0; i < NREG; ++i)
+          if (int(e) == i && i < view.n_reg) out = regs[level][i];
+      }
+      return out;
+    }
+  }
+};
+
+}  // namespace vqt::dev
