@@ -4,7 +4,9 @@
 // device-to-device copy bandwidth of the same run as the ceiling. PyTorch SDPA is timed by
 // bench/scripts/sdpa_baseline.py in the same device call.
 //
-// Usage: bench_attention [--csv out.csv] [--quick]   (prints a markdown table last)
+// Usage: bench_attention [--csv out.csv] [--quick] [--only FORMAT:BATCH:CONTEXT]
+//   --quick  default launch parameters only; --only e.g. cq-4:8:32768 (for ncu). Prints a
+//   markdown table last.
 #include <cuda_runtime_api.h>
 
 #include <algorithm>
@@ -135,13 +137,17 @@ int main(int argc, char** argv) {
   using namespace vqt::bench;
   std::string csv;
   bool quick = false;
+  std::string only;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--csv") && i + 1 < argc)
       csv = argv[++i];
+    else if (!std::strcmp(argv[i], "--only") && i + 1 < argc)
+      only = argv[++i];
     else if (!std::strcmp(argv[i], "--quick"))
       quick = true;
     else {
-      std::fprintf(stderr, "usage: bench_attention [--csv out.csv] [--quick]\n");
+      std::fprintf(stderr,
+                   "usage: bench_attention [--csv out.csv] [--quick] [--only cq-4:8:32768]\n");
       return 2;
     }
   }
@@ -162,6 +168,9 @@ int main(int argc, char** argv) {
           s.capacity = ctx;
           s.format = fmt == 0 ? KvFormat::fp16 : KvFormat::cq;
           s.vec_size = fmt == 1 ? 2 : 4;
+          const std::string tag =
+              std::string(format_name(s)) + ":" + std::to_string(batch) + ":" + std::to_string(ctx);
+          if (!only.empty() && only != tag) continue;
           run_shape(s, dev, quick, rows);
         }
     if (!csv.empty()) {
