@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
+#include <exception>
 #include <random>
 
 #include "db/bucket.hpp"
@@ -147,6 +148,25 @@ static std::optional<std::int64_t> one_int(Statement& st) {
   return v;
 }
 
+// Joins the caller's transaction, or opens one (BEGIN IMMEDIATE, retried on SQLITE_BUSY) when the
+// connection is in autocommit mode, so every write method is safe against concurrent writers.
+class WriteScope {
+ public:
+  explicit WriteScope(Connection& c) : exceptions_(std::uncaught_exceptions()) {
+    if (sqlite3_get_autocommit(c.handle())) tx_.emplace(c);
+  }
+  // Commits when the scope ends normally; an exception leaves Transaction to roll back.
+  ~WriteScope() noexcept(false) {
+    if (tx_ && std::uncaught_exceptions() == exceptions_) tx_->commit();
+  }
+  WriteScope(const WriteScope&) = delete;
+  WriteScope& operator=(const WriteScope&) = delete;
+
+ private:
+  int exceptions_;
+  std::optional<Transaction> tx_;
+};
+
 Repository::Repository(Connection conn) : conn_(std::move(conn)) {}
 
 Repository Repository::open(const std::string& path, Access access, int busy_timeout_ms) {
@@ -175,6 +195,7 @@ RunInfo Repository::this_process_run(const std::string& kind, const std::string&
 }
 
 std::int64_t Repository::upsert_gpu(const GpuRecord& g) {
+  WriteScope ws(conn_);
   if (g.uuid.empty() || g.name.empty()) throw InputError("a GPU record needs a uuid and a name");
   auto& ins = stmt(
       "INSERT INTO gpus(uuid, name, cc_major, cc_minor, driver, cuda_version, spec_key, gpu_key) "
@@ -189,6 +210,7 @@ std::int64_t Repository::upsert_gpu(const GpuRecord& g) {
 }
 
 std::int64_t Repository::begin_run(RunInfo& r) {
+  WriteScope ws(conn_);
   if (r.uuid.empty()) r.uuid = random_uid();
   if (r.started_at.empty()) r.started_at = utc_now();
   auto& st = stmt(
@@ -205,11 +227,13 @@ std::int64_t Repository::begin_run(RunInfo& r) {
 }
 
 void Repository::finish_run(std::int64_t run_id) {
+  WriteScope ws(conn_);
   stmt("UPDATE runs SET finished_at=? WHERE id=?").bind(1, utc_now()).bind(2, run_id).run();
 }
 
 std::int64_t Repository::record_ceiling(std::int64_t gpu_id, std::optional<std::int64_t> run_id,
                                         Ceiling c) {
+  WriteScope ws(conn_);
   if (c.uid.empty()) c.uid = random_uid();
   if (c.measured_at.empty()) c.measured_at = utc_now();
   auto& st = stmt(
@@ -221,6 +245,7 @@ std::int64_t Repository::record_ceiling(std::int64_t gpu_id, std::optional<std::
 }
 
 std::int64_t Repository::upsert_problem(const Problem& p) {
+  WriteScope ws(conn_);
   const std::string key = p.key();
   auto& sel = stmt("SELECT id FROM problems WHERE key=?");
   sel.bind(1, key);
@@ -243,6 +268,7 @@ std::int64_t Repository::upsert_problem(const Problem& p) {
 }
 
 std::int64_t Repository::upsert_candidate(const Candidate& c) {
+  WriteScope ws(conn_);
   const std::string key = c.key();
   auto& sel = stmt("SELECT id FROM candidates WHERE key=?");
   sel.bind(1, key);
@@ -265,6 +291,7 @@ std::int64_t Repository::upsert_candidate(const Candidate& c) {
 bool Repository::insert_measurement_if_new(std::int64_t run_id, std::int64_t gpu_id,
                                            std::int64_t problem_id, std::int64_t candidate_id,
                                            const Measurement& m) {
+  WriteScope ws(conn_);
   if (m.status == Status::ok && (!m.median_s || *m.median_s <= 0 || m.count <= 0))
     throw InputError("an ok measurement needs a positive median time and count");
   auto& st = stmt(
@@ -290,6 +317,7 @@ std::int64_t Repository::insert_measurement(std::int64_t run_id, std::int64_t gp
 
 void Repository::insert_prediction(const std::string& gpu_key, std::int64_t problem_id,
                                    std::int64_t candidate_id, const Prediction& p) {
+  WriteScope ws(conn_);
   auto& st = stmt(
       "INSERT INTO predictions(gpu_key, problem_id, candidate_id, model_version, predicted_s, "
       "bound, bytes_json) VALUES(?,?,?,?,?,?,?) ON CONFLICT(gpu_key, problem_id, candidate_id, "
@@ -301,6 +329,7 @@ void Repository::insert_prediction(const std::string& gpu_key, std::int64_t prob
 
 void Repository::save_coefficients(const std::string& gpu_key, const std::string& model_version,
                                    const std::string& coefficients_json) {
+  WriteScope ws(conn_);
   auto& st = stmt(
       "INSERT INTO coefficients(gpu_key, model_version, coefficients_json, fitted_at) "
       "VALUES(?,?,?,?) ON CONFLICT(gpu_key, model_version) DO UPDATE SET "

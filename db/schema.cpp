@@ -13,6 +13,11 @@ namespace vqt::db {
 
 namespace {
 
+// In WAL mode, NORMAL keeps the database consistent after a crash of the process or the machine; a
+// power loss may drop the last commits, not corrupt the file
+// (sqlite.org/pragma.html#pragma_synchronous).
+constexpr const char* kSynchronous = "PRAGMA synchronous = NORMAL";
+
 struct Migration {
   int to_version;
   const char* what;
@@ -146,6 +151,11 @@ std::int64_t file_size(const std::string& p) {
   return ::stat(p.c_str(), &st) == 0 ? std::int64_t(st.st_size) : -1;
 }
 
+bool has_write_bits(const std::string& p) {
+  struct stat st {};
+  return ::stat(p.c_str(), &st) == 0 && (st.st_mode & 0222) != 0;
+}
+
 std::string dir_of(const std::string& p) {
   const auto slash = p.find_last_of('/');
   if (slash == std::string::npos) return ".";
@@ -269,11 +279,14 @@ auto leave_no_trace(const std::string& path, F&& body) -> decltype(body()) {
 }
 
 Connection open_checked_read_only(const std::string& path, int busy_timeout_ms) {
-  // A WAL file needs a -shm next to it; in a directory we cannot write, read it immutable.
-  const bool dir_writable = ::access(dir_of(path).c_str(), W_OK) == 0;
-  const bool can_shm = dir_writable || exists(path + "-shm");
-  Connection conn(path, can_shm ? OpenFlags::read_only : OpenFlags::immutable, busy_timeout_ms);
-  return conn;
+  // A WAL file needs a -shm next to it. A file or directory without write permission (by access()
+  // or, for root, which access() does not stop, by its mode bits) is a shared read-only copy: read
+  // it immutable, which creates nothing and takes no locks; no writer can be changing it.
+  const std::string dir = dir_of(path);
+  const bool writable = ::access(dir.c_str(), W_OK) == 0 && has_write_bits(dir) &&
+                        ::access(path.c_str(), W_OK) == 0 && has_write_bits(path);
+  const bool use_shm = writable || exists(path + "-shm");
+  return Connection(path, use_shm ? OpenFlags::read_only : OpenFlags::immutable, busy_timeout_ms);
 }
 
 }  // namespace
@@ -298,6 +311,7 @@ Connection open_database(const std::string& path, Access access, int busy_timeou
       Connection conn(path, OpenFlags::create, busy_timeout_ms);
       initialise_or_migrate(conn, kSchemaVersion);
       conn.exec("PRAGMA journal_mode = WAL");
+      conn.exec(kSynchronous);
       return conn;
     });
   }
@@ -319,6 +333,7 @@ Connection open_database(const std::string& path, Access access, int busy_timeou
     Connection conn(path, OpenFlags::read_write, busy_timeout_ms);
     if (version < kSchemaVersion) initialise_or_migrate(conn, kSchemaVersion);
     conn.exec("PRAGMA journal_mode = WAL");
+    conn.exec(kSynchronous);
     return conn;
   });
 }

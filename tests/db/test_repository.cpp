@@ -1,0 +1,186 @@
+// Repository writes and reads, and the winner rule checked against a brute-force reference on
+// fresh random measurements.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+
+#include "db/bucket.hpp"
+#include "db/fixture.hpp"
+#include "db/repository.hpp"
+#include "db_test_util.hpp"
+
+using namespace vqt;
+using namespace vqt::db;
+using namespace vqt::db::test;
+
+namespace {
+
+GpuRecord gpu(const std::string& uuid, const std::string& spec = "h100-sxm") {
+  return GpuRecord{uuid, "NVIDIA H100 80GB HBM3", 9, 0, "550.54.15", "12.4", spec};
+}
+
+Problem gemv(std::int64_t n, std::int64_t k, std::int64_t m = 1) {
+  Problem p;
+  p.op = Op::gemv;
+  p.vq = parse_vq("aqlm-3");
+  p.m = m;
+  p.n = n;
+  p.k = k;
+  return p;
+}
+
+Candidate cand(int n_smem, int threads = 128) {
+  Candidate c;
+  c.n_smem = n_smem;
+  c.threads = threads;
+  return c;
+}
+
+Measurement ok(double t, double rsd = 0.001) {
+  Measurement m;
+  m.median_s = t;
+  m.min_s = t * 0.99;
+  m.max_s = t * 1.02;
+  m.rel_stdev = rsd;
+  m.count = 20;
+  return m;
+}
+
+}  // namespace
+
+TEST(Repository, FixtureFillsEveryTable) {
+  TempDir dir;
+  Repository repo = Repository::open(dir.file("f.db"), Access::create);
+  const FixtureCounts fc = fill_demo_fixture(repo);
+  EXPECT_GT(fc.failed, 0);
+  for (const auto& [table, rows] : repo.counts().rows) EXPECT_GT(rows, 0) << table;
+  EXPECT_EQ(repo.gpus().size(), 2u);
+  const auto run = repo.last_run();
+  ASSERT_TRUE(run);
+  EXPECT_EQ(run->info.kind, "demo");
+  EXPECT_NE(run->info.note.find("SYNTHETIC"), std::string::npos);
+  EXPECT_TRUE(run->info.finished_at);
+  const auto rows = repo.heuristics();
+  EXPECT_EQ(std::int64_t(rows.size()), fc.heuristics);
+  int model_rows = 0;
+  for (const auto& r : rows) {
+    if (r.source == Source::model) {
+      ++model_rows;
+      EXPECT_FALSE(r.measured_s);
+      EXPECT_TRUE(r.predicted_s);
+    } else {
+      ASSERT_TRUE(r.measured_s);
+      EXPECT_EQ(r.run_kind.value_or(""), "demo");
+      EXPECT_TRUE(r.gpu_uuid && r.driver && r.build_commit && r.measurement_uid);
+    }
+    EXPECT_EQ(Candidate::from_key(r.candidate_key), r.candidate);
+    EXPECT_EQ(bucket_key(r.problem.op, bucket_of(r.problem)), r.bucket);
+  }
+  EXPECT_EQ(model_rows, 2);  // one predicted-only problem per GPU
+  EXPECT_EQ(repo.load_coefficients("h100-sxm").value_or(""),
+            repo.load_coefficients("h100-sxm", "demo-1").value_or("x"));
+  EXPECT_FALSE(repo.load_coefficients("no-such-gpu"));
+}
+
+TEST(Repository, WinnerMatchesBruteForceOnRandomMeasurements) {
+  std::mt19937_64 rng(std::random_device{}());
+  std::uniform_real_distribution<double> time_s(1e-5, 2e-5), rsd(0.0, 0.01);
+  TempDir dir;
+  Repository repo = Repository::open(dir.file("r.db"), Access::create);
+  RunInfo run = Repository::this_process_run("tune", "test");
+  const auto run_id = repo.begin_run(run);
+  const auto gpu_id = repo.upsert_gpu(gpu("GPU-1"));
+  struct Row {
+    std::string key;
+    double t, rsd;
+  };
+  std::map<std::string, std::vector<Row>> by_problem;
+  // Shapes in distinct buckets, so each bucket holds one problem.
+  const std::vector<Problem> problems = {gemv(4096, 4096), gemv(16384, 4096), gemv(4096, 16384, 8)};
+  for (const Problem& p : problems) {
+    const auto pid = repo.upsert_problem(p);
+    for (int c = 0; c < 12; ++c) {
+      const Candidate cd = cand(256 * c, c % 2 ? 256 : 128);
+      const auto cid = repo.upsert_candidate(cd);
+      Measurement m = ok(time_s(rng), rsd(rng));
+      if (c == 11) {  // fastest of all, but wrong: must never win
+        m.status = Status::validation_failed;
+        m.median_s = 1e-7;
+      }
+      repo.insert_measurement(run_id, gpu_id, pid, cid, m);
+      if (m.status == Status::ok)
+        by_problem[p.key()].push_back({cd.key(), *m.median_s, *m.rel_stdev});
+    }
+  }
+  ASSERT_EQ(repo.recompute_heuristics(), 3);
+  const auto rows = repo.heuristics("h100-sxm");
+  ASSERT_EQ(rows.size(), 3u);
+  for (const auto& r : rows) {
+    const auto& cands = by_problem.at(r.problem_key);
+    const auto best = *std::min_element(cands.begin(), cands.end(),
+                                        [](const Row& a, const Row& b) { return a.t < b.t; });
+    std::string want;
+    for (const Row& c : cands)
+      if (c.t <= best.t * (1 + std::max({0.005, c.rsd, best.rsd})) &&
+          (want.empty() || c.key < want))
+        want = c.key;
+    EXPECT_EQ(r.candidate_key, want) << r.problem_key;
+    EXPECT_EQ(r.source, Source::measured);
+    EXPECT_EQ(r.n_devices, 1);
+  }
+}
+
+TEST(Repository, TiesGoToTheSmallerKeyAndTwoDevicesMakeAMergedRow) {
+  TempDir dir;
+  Repository repo = Repository::open(dir.file("t.db"), Access::create);
+  RunInfo run = Repository::this_process_run("tune", "test");
+  const auto run_id = repo.begin_run(run);
+  const auto g1 = repo.upsert_gpu(gpu("GPU-1"));
+  const auto g2 = repo.upsert_gpu(gpu("GPU-2"));
+  const auto pid = repo.upsert_problem(gemv(4096, 4096));
+  const Candidate a = cand(512), b = cand(1024);
+  ASSERT_LT(b.key(), a.key());  // "smem=1024" sorts before "smem=512"
+  // a is 0.1 % faster than b: within noise, so b (smaller key) wins whatever the insert order.
+  repo.insert_measurement(run_id, g1, pid, repo.upsert_candidate(a), ok(1.000e-5));
+  repo.insert_measurement(run_id, g1, pid, repo.upsert_candidate(b), ok(1.001e-5));
+  repo.recompute_heuristics();
+  auto rows = repo.heuristics();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].candidate_key, b.key());
+  EXPECT_EQ(rows[0].source, Source::measured);
+  // A clearly faster candidate wins outright; the second device makes the row "merged".
+  const Candidate c = cand(2048);
+  repo.insert_measurement(run_id, g2, pid, repo.upsert_candidate(c), ok(0.8e-5));
+  repo.insert_measurement(run_id, g1, pid, repo.upsert_candidate(c), ok(0.81e-5));
+  repo.recompute_heuristics();
+  rows = repo.heuristics();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].candidate_key, c.key());
+  EXPECT_EQ(rows[0].source, Source::merged);
+  EXPECT_EQ(rows[0].n_devices, 2);
+  EXPECT_DOUBLE_EQ(*rows[0].measured_s, 0.8e-5);
+  EXPECT_EQ(rows[0].gpu_uuid.value_or(""), "GPU-2");
+}
+
+TEST(Repository, AlreadyMeasuredIsPerGpuAndBuild) {
+  TempDir dir;
+  Repository repo = Repository::open(dir.file("a.db"), Access::create);
+  RunInfo run = Repository::this_process_run("tune", "test");
+  run.build_commit = "abc123";
+  const auto run_id = repo.begin_run(run);
+  const auto g = repo.upsert_gpu(gpu("GPU-1"));
+  const Problem p = gemv(4096, 4096);
+  const Candidate c = cand(256);
+  EXPECT_FALSE(repo.already_measured("GPU-1", p, c, "abc123"));
+  Measurement failed;
+  failed.status = Status::resource_limit;
+  repo.insert_measurement(run_id, g, repo.upsert_problem(p), repo.upsert_candidate(c), failed);
+  EXPECT_TRUE(repo.already_measured("GPU-1", p, c, "abc123"));
+  EXPECT_FALSE(repo.already_measured("GPU-1", p, c, "def456"));
+  EXPECT_FALSE(repo.already_measured("GPU-2", p, c, "abc123"));
+  EXPECT_FALSE(repo.already_measured("GPU-1", p, cand(512), "abc123"));
+  // An ok measurement without a time is refused.
+  Measurement bad;
+  EXPECT_THROW(repo.insert_measurement(run_id, g, 1, 1, bad), InputError);
+}
