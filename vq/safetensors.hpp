@@ -1,0 +1,85 @@
+// VQ tensors in safetensors files, the format quantized checkpoints ship in.
+//
+// File: 8-byte little-endian header length N, N bytes of JSON header, then the data section.
+// The header maps tensor names to {"dtype", "shape", "data_offsets": [begin, end]} (offsets
+// relative to the data section) and may hold "__metadata__", a map of strings.
+//
+// A VQ tensor named NAME (default "weight") is stored as:
+//   NAME.codes      U16 [rows][cols / v][r]               the VqTensor codes, unpacked
+//   NAME.codebooks  F32 or F16 [instances][r][stored][v]  the VqTensor codebooks
+//   NAME.histogram  U64 [r][stored]                       optional index histogram
+// and __metadata__ entries (all strings):
+//   "vqtune.format" "1"; "vqtune.config" config.key(); "vqtune.name" the preset name;
+//   "vqtune.v", "vqtune.b", "vqtune.r", "vqtune.scope", "vqtune.tile_rows", "vqtune.tile_cols",
+//   "vqtune.channel_group", "vqtune.lattice_entries", "vqtune.rows", "vqtune.cols".
+//
+// Reading checks everything and throws InputError naming the file and the problem: a file shorter
+// than 8 bytes, a header length beyond the file, a header that is not JSON or not a map of
+// tensors, unknown dtypes, data_offsets out of range, of the wrong size for dtype x shape, or
+// overlapping, missing tensors, wrong dtypes or shapes, and a config that disagrees with itself
+// (key vs fields) or with the shapes.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "vq/histogram.hpp"
+#include "vq/vq_tensor.hpp"
+
+namespace vqt {
+
+// ---- Generic safetensors ---------------------------------------------------------------------
+
+struct SafetensorsEntry {
+  std::string dtype;  // "F32", "F16", "U16", "U8", "I64", "U64", ...
+  std::vector<std::int64_t> shape;
+  std::int64_t begin = 0, end = 0;  // byte offsets in the data section
+};
+
+struct SafetensorsFile {
+  std::string path;
+  std::map<std::string, SafetensorsEntry> tensors;
+  std::map<std::string, std::string> metadata;
+  std::string data;  // the data section
+  // Bytes of tensor `name`; throws InputError naming the file if it is missing.
+  const SafetensorsEntry& at(const std::string& name) const;
+};
+
+// Bytes per element of a dtype name, 0 if unknown.
+int safetensors_dtype_bytes(const std::string& dtype);
+
+// Reads and validates the container (see above). Throws InputError naming `path`.
+SafetensorsFile read_safetensors(const std::string& path);
+
+struct SafetensorsBlob {
+  std::string name, dtype;
+  std::vector<std::int64_t> shape;
+  std::string bytes;
+};
+// Writes tensors in the given order (data 8-byte aligned via header padding). Throws Error if the
+// file cannot be written.
+void write_safetensors(const std::string& path, const std::vector<SafetensorsBlob>& tensors,
+                       const std::map<std::string, std::string>& metadata);
+
+// ---- VQ tensors ------------------------------------------------------------------------------
+
+struct VqWriteOptions {
+  std::string name = "weight";
+  bool fp16_codebooks = false;  // F16 codebooks (rounded to nearest even) instead of F32
+};
+
+void write_vq_safetensors(const std::string& path, const VqTensor& t,
+                          const IndexHistogram* histogram = nullptr,
+                          const VqWriteOptions& opt = {});
+
+struct VqFile {
+  VqTensor tensor;
+  std::optional<IndexHistogram> histogram;  // source = "file:PATH"
+};
+
+VqFile read_vq_safetensors(const std::string& path, const std::string& name = "weight");
+
+}  // namespace vqt
