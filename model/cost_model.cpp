@@ -20,11 +20,10 @@ void kernel_terms(const PreparedProblem& p, const Candidate& c, const detail::Ge
                   Prediction& r) {
   const GpuSpec& s = p.spec;
   const ModelCoefficients& k = p.coef;
-  const double clock = s.boost_clock_hz;
+  const auto& rt = p.rates;
   const int sms = s.sm_count;
 
-  // Occupancy and waves.
-  r.occ = occupancy(s, c.threads, g.regs, int(g.smem_bytes));
+  // Occupancy (computed by predict(), > 0 blocks per SM) and waves.
   const int bps = r.occ.blocks_per_sm;
   const std::int64_t slots = std::int64_t(sms) * bps;
   r.wave_eff = wave_efficiency(g.blocks, slots);
@@ -69,19 +68,18 @@ void kernel_terms(const PreparedProblem& p, const Candidate& c, const detail::Ge
     const double resident_cbs = g.resident_codebooks_shared
                                     ? double(g.codebooks_per_block)
                                     : double(g.codebooks_per_block) * std::max(1, bps);
-    const double l1_entries = free_l1 * k.l1_capacity_efficiency / (row * resident_cbs);
+    const double l1_entries = free_l1 * rt.l1_entries_per_byte / resident_cbs;
     r.l1_hit =
         c.l1_bypass ? 0.0 : cache_hit_fraction(p.cdf.data(), p.entries, c.n_smem, l1_entries);
-    const double l2_entries =
-        double(s.l2_bytes) * k.l2_capacity_efficiency / (row * std::max(1.0, p.live_codebooks));
-    r.l2_hit = cache_hit_fraction(p.cdf.data(), p.entries, c.n_smem, l2_entries);
+    r.l2_hit = cache_hit_fraction(p.cdf.data(), p.entries, c.n_smem, rt.l2_entries);
   }
   // Scattered lookups pass L1 one 128-byte line (wavefront) at a time; a miss adds the fill.
   const double l1_wf = glob_lookups * k.l1_wavefronts_per_lookup *
                        (1.0 + (c.l1_bypass ? 0.0 : (1.0 - r.l1_hit) * k.l1_miss_cost));
   smem_wf += l1_wf;
   r.smem_wavefronts = smem_wf;
-  r.smem_s = smem_wf / (double(sms) * clock * k.smem_efficiency) / r.wave_eff;
+  const double inv_wave_eff = 1.0 / r.wave_eff;
+  r.smem_s = smem_wf * rt.smem_s_per_wavefront * inv_wave_eff;
 
   // Codebook fills: the on-chip part, once per block (and per codebook tile).
   const double fill_bytes_block = (double(c.n_smem - c.n_reg) * row * g.codebooks_per_block +
@@ -94,20 +92,20 @@ void kernel_terms(const PreparedProblem& p, const Candidate& c, const detail::Ge
                 glob_l2_sectors * (1.0 - r.l2_hit) * kSectorBytes;
 
   const double bw_factor = bandwidth_wave_factor(r.wave_eff, k.wave_saturation);
-  const double hbm_bw = std::min(
-      s.hbm_bw_bytes_per_s() * k.hbm_efficiency,
-      little_bandwidth(resident_warps, k.stream_bytes_in_flight_per_warp, k.hbm_latency_s));
+  // Achievable HBM bandwidth: the coefficient, or Little's law over the resident warps.
+  const double hbm_bw =
+      std::min(rt.hbm_bytes_per_s, resident_warps * rt.hbm_little_bytes_per_s_per_warp);
   r.hbm_s = r.hbm_bytes / hbm_bw * bw_factor;
-  r.l2_s = level_time_s(r.l2_bytes, s.l2_bw_bytes_per_s(), k.l2_efficiency) * bw_factor;
+  r.l2_s = r.l2_bytes * rt.l2_s_per_byte * bw_factor;
 
   // CUDA-core work: index unpack, register-tier selects, dequant adds, FMAs, shuffles; tensor work.
-  r.cuda_core_ops = g.lookups * (k.unpack_ops_per_code + p.vec_size * k.dequant_ops_per_element +
+  r.cuda_core_ops = g.lookups * (rt.dequant_ops_per_lookup +
                                  reg_select_ops(c.n_reg, p.vec_size, k.reg_select_ops_per_level)) +
                     g.fma_ops * k.fma_ops_per_mac + g.extra_cuda_ops;
   r.tensor_flops = g.tensor_flops;
-  const double cuda_s = r.cuda_core_ops / (s.fp32_flops_per_s() / 2.0 * k.fp32_efficiency);
-  const double tensor_s = g.tensor_flops / (s.fp16_tensor_flops_per_s() * k.tensor_efficiency);
-  r.compute_s = std::max(cuda_s, tensor_s) / r.wave_eff;
+  const double cuda_s = r.cuda_core_ops * rt.cuda_s_per_op;
+  const double tensor_s = g.tensor_flops * rt.tensor_s_per_flop;
+  r.compute_s = std::max(cuda_s, tensor_s) * inv_wave_eff;
 
   // Latency of dependent global lookups (Little's law over the resident warps).
   if (t.global > 0) {
@@ -152,21 +150,27 @@ std::string can_run(const PreparedProblem& p, const Candidate& c) {
 }
 
 Prediction predict(const PreparedProblem& p, const Candidate& c) {
-  Prediction r;
-  r.ideal_s = p.ideal_s;
   detail::Geometry g;
-  if (detail::geometry(p, c, g) != nullptr) {
-    r.time_s = std::numeric_limits<double>::infinity();
-    return r;
+  Occupancy occ;
+  if (detail::geometry(p, c, g) != nullptr ||
+      (occ = occupancy(p.spec, c.threads, g.regs, int(g.smem_bytes))).blocks_per_sm == 0) {
+    Prediction bad{};
+    bad.ideal_s = p.ideal_s;
+    bad.occ = occ;
+    bad.time_s = std::numeric_limits<double>::infinity();
+    return bad;
   }
+  Prediction r;  // every field is assigned below or in kernel_terms()
+  r.ideal_s = p.ideal_s;
   r.blocks = g.blocks;
   r.regs_per_thread = g.regs;
   r.smem_bytes_per_block = int(g.smem_bytes);
+  r.occ = occ;
+  r.l1_hit = 0;
+  r.l2_hit = 0;
+  r.latency_s = 0;
+  r.second_kernel_s = 0;
   kernel_terms(p, c, g, r);
-  if (r.occ.blocks_per_sm == 0) {
-    r.time_s = std::numeric_limits<double>::infinity();
-    return r;
-  }
   r.valid = true;
 
   // The overlapping levels; the largest binds.

@@ -50,6 +50,20 @@ struct PreparedProblem {
   double tensor_flops = 0;    // gemm
   double live_codebooks = 0;  // codebooks concurrently live across the GPU (for L2 capacity)
   double ideal_s = 0;         // compulsory bytes / HBM bandwidth (and FLOPs / peak), no efficiency
+
+  // Spec x coefficient products, precomputed so predict() multiplies instead of dividing.
+  struct Rates {
+    double smem_s_per_wavefront = 0;             // 1 / (SMs x clock x smem efficiency)
+    double l2_s_per_byte = 0;                    // 1 / (L2 bandwidth x efficiency)
+    double hbm_bytes_per_s = 0;                  // HBM bandwidth x efficiency
+    double hbm_little_bytes_per_s_per_warp = 0;  // bytes in flight per warp / HBM latency
+    double cuda_s_per_op = 0;                    // 1 / (FP32 FLOP/s / 2 x efficiency)
+    double tensor_s_per_flop = 0;                // 1 / (tensor FLOP/s x efficiency)
+    double l1_entries_per_byte = 0;              // L1 capacity efficiency / row bytes
+    double l2_entries = 0;                       // L2 rows available per live codebook
+    double dequant_ops_per_lookup = 0;           // unpack + v x dequant ops
+  } rates;
+  int m32 = 0, n32 = 0, k32 = 0;  // gemv / gemm sizes (validated <= 2^24)
 };
 
 // cdf: sorted CDF (IndexHistogram::sorted_cdf()), size = problem.vq.stored_entries(). Validates
@@ -65,34 +79,36 @@ double dense_fp16_time_s(const PreparedProblem& p);
 // A Zipf(s) sorted CDF over `entries` entries: a stand-in histogram for tests and benchmarks.
 std::vector<double> zipf_sorted_cdf(std::int64_t entries, double exponent);
 
+// Filled completely by predict(); no default member initialisers because zeroing ~300 bytes per
+// call is a measurable share of predict() (value-initialise, Prediction{}, for zeros).
 struct Prediction {
-  bool valid = false;
-  double time_s = 0;
-  double ideal_s = 0;
-  Bound bound = Bound::hbm;
+  bool valid;
+  double time_s;
+  double ideal_s;
+  Bound bound;
   // Bytes per level.
-  double hbm_bytes = 0;
-  double l2_bytes = 0;
-  double l1_sectors = 0;       // 32-byte sectors of global lookups through L1
-  double smem_wavefronts = 0;  // shared-memory wavefronts (codebook lookups + tile staging)
-  double reg_lookups = 0;      // lookups served from registers
+  double hbm_bytes;
+  double l2_bytes;
+  double l1_sectors;       // 32-byte sectors of global lookups through L1
+  double smem_wavefronts;  // shared-memory wavefronts (codebook lookups + tile staging)
+  double reg_lookups;      // lookups served from registers
   // FLOPs.
-  double cuda_core_ops = 0;  // lane operations (FMA = 1)
-  double tensor_flops = 0;
+  double cuda_core_ops;  // lane operations (FMA = 1)
+  double tensor_flops;
   // Tiers and caches.
-  double frac_reg = 0, frac_smem = 0, frac_global = 0;
-  double l1_hit = 0, l2_hit = 0;
-  double conflict_factor = 1;  // shared-memory wavefronts per request / conflict-free ones
+  double frac_reg, frac_smem, frac_global;
+  double l1_hit, l2_hit;
+  double conflict_factor;  // shared-memory wavefronts per request / conflict-free ones
   // Launch geometry.
-  std::int64_t blocks = 0;
-  int regs_per_thread = 0;
-  int smem_bytes_per_block = 0;
+  std::int64_t blocks;
+  int regs_per_thread;
+  int smem_bytes_per_block;
   Occupancy occ;
-  double waves = 0;
-  double wave_eff = 0;
+  double waves;
+  double wave_eff;
   // Time per term, seconds.
-  double hbm_s = 0, l2_s = 0, smem_s = 0, compute_s = 0, latency_s = 0;
-  double fill_s = 0, reduction_s = 0, launch_s = 0, second_kernel_s = 0;
+  double hbm_s, l2_s, smem_s, compute_s, latency_s;
+  double fill_s, reduction_s, launch_s, second_kernel_s;
 };
 
 // Empty string when the candidate can run on the GPU, else the first reason it cannot.

@@ -1,8 +1,9 @@
 // The cost model's terms: one small pure function per effect, each with a unit test
 // (tests/model/test_terms.cpp) and a one-line statement of what it assumes. cost_model.cpp combines
-// them. No function here allocates; all are cheap enough to run for every candidate.
+// them. No function here allocates; the small ones are inline so predict() can inline them.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 
 namespace vqt {
@@ -17,13 +18,31 @@ struct TierFractions {
 // Assumes entries sorted hottest first and cdf[i] = share of lookups to entries 0..i (size
 // `entries`): registers serve cdf[n_reg-1], shared memory cdf[n_smem-1] minus that, global the
 // rest.
-TierFractions tier_fractions(const double* cdf, std::int64_t entries, std::int64_t n_reg,
-                             std::int64_t n_smem);
+inline TierFractions tier_fractions(const double* cdf, std::int64_t entries, std::int64_t n_reg,
+                                    std::int64_t n_smem) {
+  auto at = [&](std::int64_t n) -> double {
+    if (n <= 0) return 0.0;
+    if (n >= entries) return 1.0;
+    return cdf[n - 1];
+  };
+  TierFractions t;
+  t.reg = at(n_reg);
+  const double on_chip = std::max(at(n_smem), t.reg);
+  t.smem = on_chip - t.reg;
+  t.global = std::max(0.0, 1.0 - on_chip);
+  return t;
+}
 
 // Assumes the 32 lanes of a warp look up independently: the probability that at least one lane of
 // a warp request falls in a tier holding `lane_fraction` of lookups (so the warp issues that tier's
 // instruction; divergence makes tiers cost per warp, not per lane).
-double warp_touch_probability(double lane_fraction);
+inline double warp_touch_probability(double f) {
+  if (f <= 0) return 0.0;
+  if (f >= 1) return 1.0;
+  double miss = 1.0 - f;  // (1 - f)^32 by five squarings
+  for (int i = 0; i < 5; ++i) miss *= miss;
+  return 1.0 - miss;
+}
 
 // Assumes `balls` requests land independently and uniformly in `bins` bank slots: the expected
 // largest number of requests in one slot (exact, from the multinomial distribution; fractional
@@ -36,59 +55,121 @@ double expected_max_load(double balls, int bins);
 // broadcast), and copy j of `copies` occupying its own 1/copies slice of the banks, used by lanes
 // with lane % copies == j: expected shared-memory wavefronts per warp request with `active_lanes`
 // lanes taking part.
-double smem_wavefronts_per_request(int row_bytes, double active_lanes, double distinct_fraction,
-                                   int copies);
+inline double smem_wavefronts_per_request(int row_bytes, double active_lanes, double distinct,
+                                          int copies) {
+  if (active_lanes <= 0) return 0.0;
+  const int width = std::clamp(row_bytes, 4, 16);               // bytes per lane per instruction
+  const int instructions = std::max(1, (row_bytes + 15) / 16);  // LDS.128 per row
+  const int phases = std::max(1, 32 * width / 128);             // 128 bytes per wavefront
+  const int slots = 128 / width;                                // bank slots of one row width
+  const double lanes_per_phase = std::min(32.0, active_lanes) / phases;
+  copies = std::clamp(copies, 1, slots);
+  // Lanes of one copy's group in a phase, counting only distinct entries (broadcasts are free).
+  const double group_lanes = lanes_per_phase * distinct / copies;
+  const double load = std::max(1.0, expected_max_load(group_lanes, slots / copies));
+  return double(instructions) * phases * load;
+}
 
 // Assumes lanes pick entries with the tier's probabilities, independently: the expected share of
 // `lanes` lanes whose entry no other lane of the phase picked first, from the tier's collision
 // probability q = sum p_i^2 / (sum p_i)^2 (first-order: 1 - (lanes - 1) q / 2, at least 1/lanes).
-double distinct_fraction(double lanes, double collision_probability);
+inline double distinct_fraction(double lanes, double q) {
+  if (lanes <= 1) return 1.0;
+  const double f = 1.0 - (lanes - 1.0) * std::clamp(q, 0.0, 1.0) / 2.0;
+  return std::clamp(f, 1.0 / lanes, 1.0);
+}
 
 // Assumes an ideal frequency-ordered cache: global lookups go to entries >= first (hottest first);
 // a cache holding `capacity_entries` rows keeps the hottest of them, so the hit share among those
 // lookups is (cdf[first + capacity - 1] - cdf[first - 1]) / (1 - cdf[first - 1]).
-double cache_hit_fraction(const double* cdf, std::int64_t entries, std::int64_t first,
-                          double capacity_entries);
+inline double cache_hit_fraction(const double* cdf, std::int64_t entries, std::int64_t first,
+                                 double capacity_entries) {
+  if (first >= entries) return 1.0;
+  const double before = first > 0 ? cdf[first - 1] : 0.0;
+  const double rest = 1.0 - before;
+  if (rest <= 1e-15) return 1.0;
+  if (capacity_entries < 1) return 0.0;
+  const double cap = std::min(capacity_entries, double(entries - first));
+  const auto last = first + std::int64_t(cap) - 1;
+  const double upto = last >= entries - 1 ? 1.0 : cdf[last];
+  return std::clamp((upto - before) / rest, 0.0, 1.0);
+}
 
 // Assumes every block takes the same time: share of block slots busy over the waves,
 // blocks / (ceil(blocks / slots) x slots).
-double wave_efficiency(std::int64_t blocks, std::int64_t slots);
+inline double wave_efficiency(std::int64_t blocks, std::int64_t slots) {
+  if (blocks <= 0 || slots <= 0) return 0.0;
+  const std::int64_t waves = (blocks + slots - 1) / slots;
+  return double(blocks) / double(waves * slots);
+}
 
 // Assumes a bandwidth-bound level saturates once `saturation` of the slots are busy: the factor
 // by which a partly filled wave stretches its time (>= 1).
-double bandwidth_wave_factor(double wave_eff, double saturation);
+inline double bandwidth_wave_factor(double wave_eff, double saturation) {
+  if (wave_eff <= 0) return 1e30;
+  return std::max(1.0, saturation / wave_eff);
+}
 
 // Assumes Little's law: the bandwidth `warps` warps sustain with `bytes_in_flight_per_warp` bytes
 // outstanding each and `latency_s` round trip.
-double little_bandwidth(double warps, double bytes_in_flight_per_warp, double latency_s);
+inline double little_bandwidth(double warps, double bytes_in_flight_per_warp, double latency_s) {
+  return warps * bytes_in_flight_per_warp / latency_s;
+}
 
 // Assumes bytes move at `efficiency` x `bw_bytes_per_s`: seconds for a level.
-double level_time_s(double bytes, double bw_bytes_per_s, double efficiency);
+inline double level_time_s(double bytes, double bw_bytes_per_s, double efficiency) {
+  return bytes / (bw_bytes_per_s * efficiency);
+}
 
 // Assumes each global lookup waits the mean latency of where it hits and a warp overlaps
 // `in_flight` of them: seconds for `requests_per_warp` dependent global requests per warp.
-double lookup_latency_s(double requests_per_warp, double l1_hit, double l2_hit, double l1_latency_s,
-                        double l2_latency_s, double hbm_latency_s, double in_flight);
+inline double lookup_latency_s(double requests_per_warp, double l1_hit, double l2_hit,
+                               double l1_latency_s, double l2_latency_s, double hbm_latency_s,
+                               double in_flight) {
+  const double mean =
+      l1_hit * l1_latency_s + (1 - l1_hit) * (l2_hit * l2_latency_s + (1 - l2_hit) * hbm_latency_s);
+  return requests_per_warp * mean / in_flight;
+}
 
 // Assumes register-resident entries are replicated in every thread as packed half2 (v/2 registers
 // per entry and codebook) and ptxas rounds allocations to 8: registers per thread.
-int regs_per_thread(int base_regs, int n_reg, int vec_size, int codebooks_per_thread);
+inline int regs_per_thread(int base_regs, int n_reg, int vec_size, int codebooks_per_thread) {
+  const int regs_per_entry = std::max(1, vec_size / 2);
+  const int r = base_regs + n_reg * regs_per_entry * codebooks_per_thread;
+  return (r + 7) / 8 * 8;
+}
 
 // Assumes a register lookup is a binary select tree over the index bits, one select per level per
 // 32-bit register of the row: CUDA-core ops per lookup (0 when n_reg = 0).
-double reg_select_ops(int n_reg, int vec_size, double ops_per_level);
+inline double reg_select_ops(int n_reg, int vec_size, double ops_per_level) {
+  if (n_reg <= 0) return 0.0;
+  int levels = 0;
+  while ((1 << levels) < n_reg) ++levels;
+  return double(std::max(1, levels)) * std::max(1, vec_size / 2) * ops_per_level;
+}
 
 // Assumes split partial results (fp32) are combined by atomic adds at L2, each a read and a write:
 // bytes moved at L2 by the reduction of `splits` partials of `outputs` values (0 when splits = 1).
-double reduction_bytes(double outputs, int splits);
+inline double reduction_bytes(double outputs, int splits) {
+  if (splits <= 1) return 0.0;
+  return outputs * 4.0 * 2.0 * splits;
+}
 
 // Assumes a block stages its shared-memory codebook part from L2 before using it, with L2 bandwidth
 // shared evenly by the SMs: the first wave's resident blocks all wait for their fills, later
 // blocks start staggered so only their own fill is exposed: seconds exposed over `waves` waves.
-double fill_exposed_s(double fill_bytes_per_block, int blocks_per_sm, double waves, int sm_count,
-                      double l2_bw_bytes_per_s, double exposed_fraction);
+inline double fill_exposed_s(double fill_bytes_per_block, int blocks_per_sm, double waves,
+                             int sm_count, double l2_bw_bytes_per_s, double exposed_fraction) {
+  if (fill_bytes_per_block <= 0 || blocks_per_sm <= 0 || waves <= 0) return 0.0;
+  const double per_sm_bw = l2_bw_bytes_per_s / sm_count;
+  const double first_wave = fill_bytes_per_block * blocks_per_sm / per_sm_bw;  // all at once
+  const double later = (waves - 1.0) * fill_bytes_per_block / per_sm_bw;       // staggered
+  return (first_wave + std::max(0.0, later)) * exposed_fraction;
+}
 
 // Assumes a fixed cost per kernel launch of which `overlap` is hidden by the previous kernel.
-double launch_time_s(int kernels, double launch_overhead_s, double overlap);
+inline double launch_time_s(int kernels, double launch_overhead_s, double overlap) {
+  return kernels * launch_overhead_s * (1.0 - overlap);
+}
 
 }  // namespace vqt

@@ -19,6 +19,25 @@ const char* geometry(const PreparedProblem& p, const Candidate& c, Geometry& g) 
   const Problem& pr = p.problem;
   const VqConfig& vq = pr.vq;
   const int v = p.vec_size;
+  g.blocks = 0;
+  g.codebooks_per_block = 0;
+  g.codebooks_per_thread = 0;
+  g.resident_codebooks_shared = 0;
+  g.fills_per_block = 1;
+  g.lookups = 0;
+  g.fma_ops = 0;
+  g.tensor_flops = 0;
+  g.extra_cuda_ops = 0;
+  g.stage_smem_traffic = 0;
+  g.stage_smem_bytes = 0;
+  g.base_regs = 0;
+  g.extra_l2_bytes = 0;
+  g.extra_hbm_bytes = 0;
+  g.reduction_outputs = 0;
+  g.splits = 1;
+  g.kernels = 1;
+  g.smem_bytes = 0;
+  g.regs = 0;
   if (c.threads < 32 || c.threads % 32 != 0) return "threads must be a positive multiple of 32";
   if (c.threads > p.spec.max_threads_per_block) return "threads exceed the per-block maximum";
   if (c.n_reg < 0 || c.n_smem < c.n_reg) return "placement needs 0 <= n_reg <= n_smem";
@@ -31,35 +50,36 @@ const char* geometry(const PreparedProblem& p, const Candidate& c, Geometry& g) 
     return "dataflow codebook_centric goes with cb_split > 1 and token_split with cb_split = 1";
   if (c.tile_m < 1 || c.tile_n < 1 || c.tile_k < 1) return "tile sizes must be positive";
 
+  const int m = p.m32, n = p.n32, k = p.k32;  // 32-bit: cheaper divisions
   switch (pr.op) {
     case Op::gemv: {
       if (c.fusion != Fusion::shuffle) return "gemv supports fusion=shuffle only";
-      if (c.tile_m != pr.m) return "gemv tile_m must equal the batch";
-      if (pr.k % c.split_k != 0 || (pr.k / c.split_k) % c.tile_k != 0)
+      if (c.tile_m != m) return "gemv tile_m must equal the batch";
+      if (k % c.split_k != 0 || (k / c.split_k) % c.tile_k != 0)
         return "split_k x tile_k must divide k";
       if (c.tile_k % v != 0) return "tile_k must be a multiple of the vector size";
       if (p.levels % c.cb_split != 0) return "cb_split must divide the residual levels";
       if (vq.scope == Scope::per_tile &&
           (vq.tile_cols % c.tile_k != 0 || vq.tile_rows % c.tile_n != 0 ||
-           (pr.k / c.split_k) % vq.tile_cols != 0))
+           (k / c.split_k) % vq.tile_cols != 0))
         return "tiles must nest inside the codebook tiles";
       const int lv = p.levels / c.cb_split;
-      g.blocks = div_up(pr.n, c.tile_n) * c.split_k * c.cb_split;
+      g.blocks = div_up(n, c.tile_n) * c.split_k * c.cb_split;
       g.codebooks_per_block = lv;
       g.codebooks_per_thread = lv;
       g.resident_codebooks_shared = vq.scope == Scope::per_tensor ? 1 : 0;
-      g.fills_per_block = vq.scope == Scope::per_tile ? double(pr.k / c.split_k / vq.tile_cols) : 1;
+      g.fills_per_block = vq.scope == Scope::per_tile ? double(k / c.split_k / vq.tile_cols) : 1;
       g.lookups = p.lookups;
       g.fma_ops = p.fma_ops;
-      g.stage_smem_bytes = int(pr.m * c.tile_k * 2 * 2);  // activation tile, double-buffered
-      g.base_regs = 32 + 2 * int(pr.m);
-      g.extra_l2_bytes = double(div_up(pr.n, c.tile_n) - 1) * double(pr.m * pr.k * 2);
+      g.stage_smem_bytes = int(m * c.tile_k * 2 * 2);  // activation tile, double-buffered
+      g.base_regs = 32 + 2 * int(m);
+      g.extra_l2_bytes = double(div_up(n, c.tile_n) - 1) * double(m * k * 2);
       g.splits = c.split_k * c.cb_split;
-      g.reduction_outputs = double(pr.m * pr.n);
+      g.reduction_outputs = double(m * n);
       break;
     }
     case Op::gemm: {
-      if (pr.k % c.split_k != 0 || (pr.k / c.split_k) % c.tile_k != 0)
+      if (k % c.split_k != 0 || (k / c.split_k) % c.tile_k != 0)
         return "split_k x tile_k must divide k";
       if (c.tile_k % v != 0) return "tile_k must be a multiple of the vector size";
       if (c.tile_m % 16 != 0 || c.tile_n % 16 != 0 || c.tile_k % 16 != 0)
@@ -67,24 +87,24 @@ const char* geometry(const PreparedProblem& p, const Candidate& c, Geometry& g) 
       if (p.levels % c.cb_split != 0) return "cb_split must divide the residual levels";
       if (vq.scope == Scope::per_tile &&
           (vq.tile_cols % c.tile_k != 0 || vq.tile_rows % c.tile_n != 0 ||
-           (pr.k / c.split_k) % vq.tile_cols != 0))
+           (k / c.split_k) % vq.tile_cols != 0))
         return "tiles must nest inside the codebook tiles";
       if (c.fusion == Fusion::unfused && (c.split_k != 1 || c.cb_split != 1))
         return "unfused runs the dequantize kernel without splits";
       const int lv = p.levels / c.cb_split;
-      const std::int64_t m_tiles = div_up(pr.m, c.tile_m);
-      const std::int64_t n_tiles = div_up(pr.n, c.tile_n);
+      const std::int64_t m_tiles = div_up(m, c.tile_m);
+      const std::int64_t n_tiles = div_up(n, c.tile_n);
       g.codebooks_per_block = lv;
       g.codebooks_per_thread = lv;
       g.resident_codebooks_shared = vq.scope == Scope::per_tensor ? 1 : 0;
-      g.fills_per_block = vq.scope == Scope::per_tile ? double(pr.k / c.split_k / vq.tile_cols) : 1;
+      g.fills_per_block = vq.scope == Scope::per_tile ? double(k / c.split_k / vq.tile_cols) : 1;
       if (c.fusion == Fusion::unfused) {
         // Dequantize kernel: tile_n rows per block, lookups once, writes the fp16 weights.
         g.blocks = n_tiles;
         g.lookups = p.lookups;
         g.base_regs = 32;
         g.stage_smem_bytes = 0;
-        g.extra_hbm_bytes = double(pr.n) * double(pr.k) * 2.0;
+        g.extra_hbm_bytes = double(n) * double(k) * 2.0;
         g.kernels = 2;
         break;
       }
@@ -92,21 +112,21 @@ const char* geometry(const PreparedProblem& p, const Candidate& c, Geometry& g) 
       g.lookups = p.lookups * double(m_tiles);
       g.tensor_flops = p.tensor_flops;
       g.stage_smem_bytes = c.tile_m * c.tile_k * 2 * 2;  // activation tile, double-buffered
-      const double k_total = double(pr.k) * double(m_tiles) * double(n_tiles);
+      const double k_total = double(k) * double(m_tiles) * double(n_tiles);
       // mma operands read from shared memory: activation and weight tiles.
       g.stage_smem_traffic = k_total * double(c.tile_m + c.tile_n) * 2.0;
       if (c.fusion == Fusion::smem) {
         g.stage_smem_bytes += c.tile_n * c.tile_k * 2 * 2;
         g.stage_smem_traffic += k_total * double(c.tile_n) * 2.0;  // dequantized tile written
       } else {
-        g.extra_cuda_ops = double(pr.n) * double(pr.k) * double(m_tiles) / 2.0;  // half2 shuffles
+        g.extra_cuda_ops = double(n) * double(k) * double(m_tiles) / 2.0;  // half2 shuffles
         g.stage_smem_traffic -= k_total * double(c.tile_n) * 2.0;  // weights stay in registers
       }
       g.base_regs = 64 + c.tile_m * c.tile_n / c.threads;
-      g.extra_l2_bytes = p.codes_bytes * double(m_tiles - 1) +
-                         double(n_tiles - 1) * double(pr.m) * double(pr.k) * 2.0;
+      g.extra_l2_bytes =
+          p.codes_bytes * double(m_tiles - 1) + double(n_tiles - 1) * double(m) * double(k) * 2.0;
       g.splits = c.split_k * c.cb_split;
-      g.reduction_outputs = double(pr.m) * double(pr.n);
+      g.reduction_outputs = double(m) * double(n);
       break;
     }
     case Op::attention_decode:
