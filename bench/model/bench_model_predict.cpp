@@ -42,10 +42,18 @@ void run(benchmark::State& state, const char* vq, Op op) {
   state.counters["candidates"] = double(cands.size());
 }
 
-void BM_predict_gemv_aqlm3(benchmark::State& s) { run(s, "aqlm-3", Op::gemv); }
-void BM_predict_gemv_quip4(benchmark::State& s) { run(s, "quip#-4", Op::gemv); }
-void BM_predict_gemm_aqlm3(benchmark::State& s) { run(s, "aqlm-3", Op::gemm); }
-void BM_predict_attention_cq2(benchmark::State& s) { run(s, "cq-2", Op::attention_decode); }
+void BM_predict_gemv_aqlm3(benchmark::State& s) {
+  run(s, "aqlm-3", Op::gemv);
+}
+void BM_predict_gemv_quip4(benchmark::State& s) {
+  run(s, "quip#-4", Op::gemv);
+}
+void BM_predict_gemm_aqlm3(benchmark::State& s) {
+  run(s, "aqlm-3", Op::gemm);
+}
+void BM_predict_attention_cq2(benchmark::State& s) {
+  run(s, "cq-2", Op::attention_decode);
+}
 
 // The whole `vqtune predict` core: enumerate, predict and sort every candidate of one problem.
 void BM_rank_gemv_aqlm3(benchmark::State& state) {
