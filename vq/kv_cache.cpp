@@ -1,8 +1,11 @@
 #include "vq/kv_cache.hpp"
 
 #include <algorithm>
+#include <exception>
+#include <mutex>
 #include <numeric>
 #include <string>
+#include <thread>
 
 #include "vq/error.hpp"
 
@@ -46,43 +49,69 @@ void KvCacheVq::check_consistent() const {
 
 namespace {
 
-// Quantizes one of K / V into codes and codebooks (sized by the caller).
-void quantize_side(const KvCacheVq& kv, const float* x, const QuantizeOptions& opt,
-                   std::uint64_t side, std::vector<std::uint8_t>& codes_out,
-                   std::vector<float>& cb_out) {
+// Quantizes the (head, channel group) instance `inst` of K or V into codes_out / cb_out.
+void quantize_instance(const KvCacheVq& kv, const float* x, const QuantizeOptions& opt,
+                       std::uint64_t side, std::int64_t inst, int threads,
+                       std::vector<std::uint8_t>& codes_out, std::vector<float>& cb_out) {
   const auto& c = kv.config;
   const int v = c.vec_size, r = c.residuals;
   const std::int64_t per_group = c.channel_group / v;  // vectors per token in one group
   const std::int64_t n = kv.batch * kv.context * per_group;
   const std::int64_t k = c.entries();
+  const std::int64_t h = inst / kv.codebooks_per_head(), cg = inst % kv.codebooks_per_head();
   std::vector<float> res(std::size_t(n * v));
   std::vector<std::uint16_t> codes(std::size_t(n * r));
-  for (std::int64_t h = 0; h < kv.kv_heads; ++h)
-    for (std::int64_t cg = 0; cg < kv.codebooks_per_head(); ++cg) {
-      // Gather vectors (b, t, g in group) in that order.
-      std::int64_t i = 0;
-      for (std::int64_t b = 0; b < kv.batch; ++b)
-        for (std::int64_t t = 0; t < kv.context; ++t) {
-          const float* row = x + ((b * kv.kv_heads + h) * kv.context + t) * kv.head_dim;
-          for (std::int64_t g = 0; g < per_group; ++g, ++i) {
-            const float* src = row + cg * c.channel_group + g * v;
-            std::copy(src, src + v, res.begin() + i * v);
-          }
-        }
-      const std::uint64_t stream = (side << 48) ^ std::uint64_t(h * kv.codebooks_per_head() + cg);
-      residual_vq(res.data(), n, v, k, r, false, opt, stream, opt.threads,
-                  cb_out.data() + (h * kv.codebooks_per_head() + cg) * r * k * v, codes.data());
-      i = 0;
-      for (std::int64_t b = 0; b < kv.batch; ++b)
-        for (std::int64_t t = 0; t < kv.context; ++t)
-          for (std::int64_t g = 0; g < per_group; ++g, ++i)
-            for (int l = 0; l < r; ++l) {
-              const std::int64_t gg = cg * per_group + g;
-              codes_out[std::size_t(
-                  (((b * kv.kv_heads + h) * kv.context + t) * kv.groups() + gg) * r + l)] =
-                  std::uint8_t(codes[std::size_t(i * r + l)]);
-            }
+  // Gather vectors (b, t, g in group) in that order.
+  std::int64_t i = 0;
+  for (std::int64_t b = 0; b < kv.batch; ++b)
+    for (std::int64_t t = 0; t < kv.context; ++t) {
+      const float* row = x + ((b * kv.kv_heads + h) * kv.context + t) * kv.head_dim;
+      for (std::int64_t g = 0; g < per_group; ++g, ++i) {
+        const float* src = row + cg * c.channel_group + g * v;
+        std::copy(src, src + v, res.begin() + i * v);
+      }
     }
+  residual_vq(res.data(), n, v, k, r, false, opt, (side << 48) ^ std::uint64_t(inst), threads,
+              cb_out.data() + inst * r * k * v, codes.data());
+  i = 0;
+  for (std::int64_t b = 0; b < kv.batch; ++b)
+    for (std::int64_t t = 0; t < kv.context; ++t)
+      for (std::int64_t g = 0; g < per_group; ++g, ++i)
+        for (int l = 0; l < r; ++l) {
+          const std::int64_t gg = cg * per_group + g;
+          codes_out[std::size_t((((b * kv.kv_heads + h) * kv.context + t) * kv.groups() + gg) * r +
+                                l)] = std::uint8_t(codes[std::size_t(i * r + l)]);
+        }
+}
+
+// All instances of K (side 1) or V (side 2): spread over opt.threads threads when there are
+// several (each instance is independent and writes disjoint outputs), else threads inside.
+void quantize_side(const KvCacheVq& kv, const float* x, const QuantizeOptions& opt,
+                   std::uint64_t side, std::vector<std::uint8_t>& codes_out,
+                   std::vector<float>& cb_out) {
+  const std::int64_t inst = kv.kv_heads * kv.codebooks_per_head();
+  const int threads = opt.threads;
+  if (inst == 1 || threads == 1) {
+    for (std::int64_t i = 0; i < inst; ++i)
+      quantize_instance(kv, x, opt, side, i, threads, codes_out, cb_out);
+    return;
+  }
+  std::exception_ptr failure;
+  std::mutex mu;
+  auto work = [&](int w) {
+    try {
+      for (std::int64_t i = w; i < inst; i += threads)
+        quantize_instance(kv, x, opt, side, i, 1, codes_out, cb_out);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(mu);
+      if (!failure) failure = std::current_exception();
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int w = 1; w < threads; ++w) pool.emplace_back(work, w);
+  work(0);
+  for (auto& th : pool) th.join();
+  if (failure) std::rethrow_exception(failure);
 }
 
 }  // namespace
@@ -93,6 +122,8 @@ KvCacheVq quantize_kv_cache(const VqConfig& config, const float* k, const float*
   check_kv_config(config, head_dim);
   if (batch <= 0 || kv_heads <= 0 || context <= 0)
     throw InputError("KV cache: batch, kv_heads and context must be positive");
+  if (opt.max_train_vectors < 1 || opt.lloyd_iterations < 0 || opt.threads < 1)
+    throw InputError("KV cache quantizer: max_train_vectors and threads must be >= 1");
   KvCacheVq kv;
   kv.config = config;
   kv.batch = batch;

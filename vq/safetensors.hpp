@@ -82,4 +82,9 @@ struct VqFile {
 
 VqFile read_vq_safetensors(const std::string& path, const std::string& name = "weight");
 
+// The index histogram of a VQ file, for `vqtune predict --vq-file`: the stored NAME.histogram if
+// the file has one, else the tensor is reordered hottest first (vq/reorder.hpp) and counted.
+// source = "file:PATH".
+IndexHistogram histogram_from_vq_file(const std::string& path, const std::string& name = "weight");
+
 }  // namespace vqt

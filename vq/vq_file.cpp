@@ -4,6 +4,7 @@
 
 #include "vq/error.hpp"
 #include "vq/half.hpp"
+#include "vq/reorder.hpp"
 #include "vq/safetensors.hpp"
 
 namespace vqt {
@@ -181,6 +182,15 @@ VqFile read_vq_safetensors(const std::string& path, const std::string& name) {
     throw fail(e.what());
   }
   return out;
+}
+
+IndexHistogram histogram_from_vq_file(const std::string& path, const std::string& name) {
+  VqFile f = read_vq_safetensors(path, name);
+  if (f.histogram) return *f.histogram;
+  reorder_hottest_first(f.tensor);
+  IndexHistogram h = histogram_of(f.tensor);
+  h.source = "file:" + path;
+  return h;
 }
 
 }  // namespace vqt

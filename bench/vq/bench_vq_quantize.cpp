@@ -3,7 +3,7 @@
 // The headline: aqlm-3 (VQ<8,12,2>, 4096 entries, 2 levels) on a 4096 x 4096 matrix, which must
 // stay under a minute on a 2-core machine. Each full-size case runs once (seconds per iteration).
 //
-//   build-vq/bench/vq/bench_vq_quantize --benchmark_filter=Quantize/aqlm-3
+//   build-vq/bench/vq/bench_vq_quantize --benchmark_filter=BM_Quantize/aqlm-3
 #include <benchmark/benchmark.h>
 
 #include <map>
@@ -82,45 +82,50 @@ void BM_SyntheticHistogramUncached(benchmark::State& state, const std::string& p
 
 }  // namespace
 
-BENCHMARK_CAPTURE(BM_Quantize, aqlm - 3 / 4096x4096, "aqlm-3", 4096, 4096)
-    ->Unit(benchmark::kSecond)
-    ->Iterations(1)
-    ->UseRealTime();
-BENCHMARK_CAPTURE(BM_Quantize, quip # - 4 / 4096x4096, "quip#-4", 4096, 4096)
-    ->Unit(benchmark::kSecond)
-    ->Iterations(1)
-    ->UseRealTime();
-BENCHMARK_CAPTURE(BM_Quantize, gptvq - 2 / 4096x4096, "gptvq-2", 4096, 4096)
-    ->Unit(benchmark::kSecond)
-    ->Iterations(1)
-    ->UseRealTime();
-BENCHMARK_CAPTURE(BM_Quantize, aqlm - 2x8 / 4096x4096, "aqlm-2x8", 4096, 4096)
-    ->Unit(benchmark::kSecond)
-    ->Iterations(1)
-    ->UseRealTime();
-BENCHMARK_CAPTURE(BM_Quantize, aqlm - 1x16 / 256x4096, "aqlm-1x16", 256, 4096)
-    ->Unit(benchmark::kSecond)
-    ->Iterations(1)
-    ->UseRealTime();
-BENCHMARK(BM_KmeansAssign)
-    ->Args({8, 4096})
-    ->Args({4, 256})
-    ->Args({2, 256})
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime();
-BENCHMARK_CAPTURE(BM_QuantizeKvCache, cq - 4, "cq-4")->Unit(benchmark::kSecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_QuantizeKvCache, cq - 2, "cq-2")->Unit(benchmark::kSecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_SyntheticHistogramUncached, aqlm - 3 / 11008x4096, "aqlm-3", 11008, 4096)
-    ->Unit(benchmark::kSecond)
-    ->Iterations(1)
-    ->UseRealTime();
-BENCHMARK_CAPTURE(BM_SyntheticHistogramUncached, gptvq - 2 / 4096x4096, "gptvq-2", 4096, 4096)
-    ->Unit(benchmark::kSecond)
-    ->Iterations(1)
-    ->UseRealTime();
-BENCHMARK_CAPTURE(BM_SyntheticHistogramUncached, aqlm - 1x16 / 4096x4096, "aqlm-1x16", 4096, 4096)
-    ->Unit(benchmark::kSecond)
-    ->Iterations(1)
-    ->UseRealTime();
-
-BENCHMARK_MAIN();
+// Registered by hand so the names read "BM_Quantize/aqlm-3/4096x4096" (macro names cannot hold
+// '-' or '#').
+int main(int argc, char** argv) {
+  using benchmark::kMillisecond;
+  using benchmark::kSecond;
+  struct Q {
+    const char* preset;
+    std::int64_t rows, cols;
+  };
+  for (const Q& q : {Q{"aqlm-3", 4096, 4096}, Q{"quip#-4", 4096, 4096}, Q{"gptvq-2", 4096, 4096},
+                     Q{"aqlm-2x8", 4096, 4096}, Q{"aqlm-1x16", 256, 4096}}) {
+    const std::string name = std::string("BM_Quantize/") + q.preset + "/" + std::to_string(q.rows) +
+                             "x" + std::to_string(q.cols);
+    benchmark::RegisterBenchmark(name.c_str(), BM_Quantize, std::string(q.preset), q.rows, q.cols)
+        ->Unit(kSecond)
+        ->Iterations(1)
+        ->UseRealTime();
+  }
+  benchmark::RegisterBenchmark("BM_KmeansAssign", BM_KmeansAssign)
+      ->ArgNames({"dim", "k"})
+      ->Args({8, 4096})
+      ->Args({4, 256})
+      ->Args({2, 256})
+      ->Unit(kMillisecond)
+      ->UseRealTime();
+  for (const char* p : {"cq-4", "cq-2"})
+    benchmark::RegisterBenchmark((std::string("BM_QuantizeKvCache/") + p).c_str(),
+                                 BM_QuantizeKvCache, std::string(p))
+        ->Unit(kSecond)
+        ->Iterations(1)
+        ->UseRealTime();
+  for (const Q& q :
+       {Q{"aqlm-3", 11008, 4096}, Q{"gptvq-2", 4096, 4096}, Q{"aqlm-1x16", 4096, 4096}}) {
+    const std::string name = std::string("BM_SyntheticHistogramUncached/") + q.preset + "/" +
+                             std::to_string(q.rows) + "x" + std::to_string(q.cols);
+    benchmark::RegisterBenchmark(name.c_str(), BM_SyntheticHistogramUncached, std::string(q.preset),
+                                 q.rows, q.cols)
+        ->Unit(kSecond)
+        ->Iterations(1)
+        ->UseRealTime();
+  }
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

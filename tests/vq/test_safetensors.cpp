@@ -84,6 +84,7 @@ TEST_F(Safetensors, RoundTripEveryScopeWithHistogram) {
     ASSERT_TRUE(f.histogram.has_value());
     EXPECT_EQ(f.histogram->counts, h.counts);
     EXPECT_EQ(f.histogram->source, "file:" + p);
+    EXPECT_EQ(histogram_from_vq_file(p).counts, h.counts);  // the stored one
     // The container is plain safetensors: 8-byte length, JSON, data 8-byte aligned.
     const auto [header, data] = split(slurp(p));
     EXPECT_EQ(header["__metadata__"]["vqtune.config"], t.config.key());
@@ -106,6 +107,14 @@ TEST_F(Safetensors, Fp16CodebooksAndCustomNameWithoutHistogram) {
     ASSERT_EQ(f.tensor.codebooks[i], half_bits_to_float(float_to_half_bits(t.codebooks[i])));
   EXPECT_EQ(f.tensor.codes, t.codes);
   expect_error(p, "missing tensor 'weight.codes'");
+  // Without a stored histogram the file's codes are counted after reordering.
+  const IndexHistogram h = histogram_from_vq_file(p, "layers.0.q_proj");
+  EXPECT_EQ(h.source, "file:" + p);
+  EXPECT_EQ(h.total(0), std::uint64_t(8 * 32 / 8));
+  for (int l = 0; l < 2; ++l)
+    for (std::int64_t e = 1; e < h.entries; ++e)
+      ASSERT_GE(h.counts[std::size_t(l)][std::size_t(e - 1)],
+                h.counts[std::size_t(l)][std::size_t(e)]);
 }
 
 TEST_F(Safetensors, ContainerCorruptionsAreInputErrors) {
