@@ -160,20 +160,30 @@ Ceiling measure_one(Context& c, const std::string& name) {
     return out;
   }
   if (name == "launch") {
-    // Host clock around 1000 back-to-back empty launches and a synchronize, per launch.
-    constexpr int kLaunches = 1000;
-    Ceiling out{"launch", 0, "s", "host time per launch, 1000 back-to-back empty kernels", {}};
+    // Host clock around batches of 200 back-to-back empty launches and a synchronize; a sample is
+    // the median of 9 batches per launch (host preemption makes single batches jump by 2x).
+    constexpr int kLaunches = 200, kBatches = 9;
+    Ceiling out{"launch",
+                0,
+                "s",
+                "host time per launch, median of 9 batches of 200 back-to-back empty kernels",
+                {}};
     Convergence conv(c.rule);
     const auto t0 = std::chrono::steady_clock::now();
-    for (int i = 0; i < kLaunches; ++i) VQT_CUDA_CALL(detail::launch_empty(c.stream));
-    VQT_CUDA_CALL(cudaStreamSynchronize(c.stream));
-    for (;;) {
+    auto batch_s = [&] {
       const auto s0 = std::chrono::steady_clock::now();
       for (int i = 0; i < kLaunches; ++i) VQT_CUDA_CALL(detail::launch_empty(c.stream));
       VQT_CUDA_CALL(cudaStreamSynchronize(c.stream));
-      const auto s1 = std::chrono::steady_clock::now();
-      conv.add(std::chrono::duration<double>(s1 - s0).count() / kLaunches);
-      const double elapsed = std::chrono::duration<double>(s1 - t0).count();
+      return std::chrono::duration<double>(std::chrono::steady_clock::now() - s0).count() /
+             kLaunches;
+    };
+    batch_s();  // warm-up
+    for (;;) {
+      std::vector<double> batches;
+      for (int i = 0; i < kBatches; ++i) batches.push_back(batch_s());
+      conv.add(summarize(batches).median);
+      const double elapsed =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       const StopReason r = conv.check(elapsed);
       if (r == StopReason::not_yet) continue;
       out.m.timer = TimerKind::cuda_event;  // host clock; neither CUPTI nor events
@@ -181,12 +191,28 @@ Ceiling measure_one(Context& c, const std::string& name) {
       out.m.samples_total = conv.total();
       out.m.stop = r;
       out.m.elapsed_s = elapsed;
-      out.m.activities = kLaunches;
+      out.m.activities = kLaunches * kBatches;
       out.value = out.m.time.median;
       return out;
     }
   }
   throw InputError("unknown ceiling '" + name + "'");
+}
+
+std::string version_text(int v) {
+  return std::to_string(v / 1000) + "." + std::to_string(v % 1000 / 10);
+}
+
+std::string format_uuid(const cudaUUID_t& u) {
+  static const char* hex = "0123456789abcdef";
+  std::string s = "GPU-";
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) s += '-';
+    const auto b = static_cast<unsigned char>(u.bytes[i]);
+    s += hex[b >> 4];
+    s += hex[b & 15];
+  }
+  return s;
 }
 
 }  // namespace
@@ -208,6 +234,10 @@ DeviceInfo device_info(int device) {
   VQT_CUDA_CALL(cudaRuntimeGetVersion(&d.runtime_version));
   ClockMonitor mon(device);
   d.max_sm_mhz = mon.max_sm_mhz();
+  d.uuid = format_uuid(p.uuid);
+  d.driver = mon.driver_version();
+  if (d.driver.empty()) d.driver = version_text(d.driver_version);
+  d.cuda_version = version_text(d.runtime_version);
   return d;
 }
 

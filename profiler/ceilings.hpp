@@ -36,6 +36,9 @@ struct DeviceInfo {
   int device = 0;
   std::string name;
   std::string pci_bus_id;
+  std::string uuid;          // "GPU-xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx", as nvidia-smi
+  std::string driver;        // "580.159.04" (NVML), else the CUDA driver API version "13.0"
+  std::string cuda_version;  // runtime version, "13.0"
   int cc_major = 0, cc_minor = 0;
   int sm_count = 0;
   std::size_t l2_bytes = 0;

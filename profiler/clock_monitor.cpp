@@ -94,4 +94,13 @@ double ClockMonitor::max_sm_mhz() const {
   return mhz;
 }
 
+std::string ClockMonitor::driver_version() const {
+  if (!device_) return "";
+  using version_fn = int (*)(char*, unsigned int);
+  auto get = sym<version_fn>(lib_, "nvmlSystemGetDriverVersion");
+  char buf[96] = {};
+  if (!get || get(buf, sizeof buf) != 0) return "";
+  return buf;
+}
+
 }  // namespace vqt::profiler

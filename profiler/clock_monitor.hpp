@@ -36,6 +36,8 @@ class ClockMonitor {
   ClockReading read() const;
   // The maximum SM clock the device reports (MHz), 0 if unknown.
   double max_sm_mhz() const;
+  // The driver version as nvidia-smi prints it ("580.159.04"), "" if unknown.
+  std::string driver_version() const;
 
  private:
   void* lib_ = nullptr;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 
 #include "vq/error.hpp"
 
@@ -115,6 +116,17 @@ IntervalSummary summarize_intervals(std::vector<Interval> v) {
   t.span_s = double(span) * 1e-9;
   t.gap_s = double(span - covered) * 1e-9;
   return t;
+}
+
+std::vector<double> per_launch_busy_s(const std::vector<Interval>& sorted, int reps) {
+  if (reps <= 0 || sorted.empty() || sorted.size() % std::size_t(reps) != 0)
+    throw Error("CUPTI saw " + std::to_string(sorted.size()) + " activities for " +
+                std::to_string(reps) + " launches: not the same number per launch");
+  const std::size_t per = sorted.size() / std::size_t(reps);
+  std::vector<double> out(std::size_t(reps), 0.0);
+  for (std::size_t i = 0; i < sorted.size(); ++i)
+    out[i / per] += double(sorted[i].end_ns - sorted[i].start_ns) * 1e-9;
+  return out;
 }
 
 bool within_noise(double median_a, double rel_stdev_a, double median_b, double rel_stdev_b,

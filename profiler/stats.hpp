@@ -92,6 +92,11 @@ struct IntervalSummary {
 };
 IntervalSummary summarize_intervals(std::vector<Interval> v);
 
+// Splits activities sorted by start into `reps` equal consecutive groups (one per launch) and
+// sums each group's durations, seconds. Throws vqt::Error when the count is not a positive
+// multiple of reps (launches that enqueue different numbers of kernels cannot be told apart).
+std::vector<double> per_launch_busy_s(const std::vector<Interval>& sorted, int reps);
+
 // Two results are a tie when their medians differ by less than the noise: `k` times the larger of
 // the two absolute standard deviations (relative stdev x median), and at least `min_rel` of the
 // smaller median. Used to break ties deterministically (by candidate key) in the tuner.

@@ -13,6 +13,9 @@
 
 #include <memory>
 #include <string>
+#include <vector>
+
+#include "profiler/stats.hpp"
 
 namespace vqt::profiler {
 
@@ -34,6 +37,11 @@ class RegionTimer {
   virtual void begin(cudaStream_t stream) = 0;
   // Synchronises the device, closes the region and returns its timing; throws vqt::Error.
   virtual RegionTiming end(cudaStream_t stream) = 0;
+  // The activities of the last closed region, sorted by start (CUPTI only; empty otherwise).
+  virtual const std::vector<Interval>& last_intervals() const {
+    static const std::vector<Interval> none;
+    return none;
+  }
 };
 
 // The CUPTI timer when built with it and CUPTI starts (and sees a probe kernel); else the event

@@ -117,6 +117,19 @@ TEST(Intervals, BusyGapAndOverlap) {
   EXPECT_THROW(summarize_intervals({{10, 5}}), vqt::Error);
 }
 
+TEST(Intervals, PerLaunchGroups) {
+  // Three launches of two activities each: (10 + 5), (11 + 5), (12 + 6) us.
+  const std::vector<Interval> acts = {{0, 10000},     {10000, 15000}, {20000, 31000},
+                                      {31000, 36000}, {40000, 52000}, {52000, 58000}};
+  const auto t = per_launch_busy_s(acts, 3);
+  ASSERT_EQ(t.size(), 3u);
+  EXPECT_NEAR(t[0], 15e-6, 1e-15);
+  EXPECT_NEAR(t[1], 16e-6, 1e-15);
+  EXPECT_NEAR(t[2], 18e-6, 1e-15);
+  EXPECT_THROW(per_launch_busy_s(acts, 4), vqt::Error);
+  EXPECT_THROW(per_launch_busy_s({}, 1), vqt::Error);
+}
+
 TEST(Ties, WithinNoiseIsSymmetricAndScalesWithNoise) {
   EXPECT_TRUE(within_noise(100e-6, 0.01, 101e-6, 0.01));     // 1 % apart, 1 % noise
   EXPECT_FALSE(within_noise(100e-6, 0.001, 103e-6, 0.001));  // 3 % apart, 0.1 % noise
