@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "vq/error.hpp"
 #include "vq/vq_config.hpp"
 
@@ -57,4 +59,29 @@ TEST(VqConfig, EachViolationHasItsOwnMessage) {
   EXPECT_NE(msg("vq:4,8,1:group=6").find("channel group"), std::string::npos);
   EXPECT_NE(msg("aqlm-9").find("accepted"), std::string::npos);
   EXPECT_NE(msg("aqlm-9").find("--vq"), std::string::npos);
+}
+
+TEST(VqConfig, KeysDescriptionsAndEquality) {
+  EXPECT_EQ(parse_vq("aqlm-3").key(), "v8b12r2:per_tensor");
+  EXPECT_EQ(parse_vq("quip#-4").key(), "v8b16r2:per_tensor:lat256");
+  EXPECT_EQ(parse_vq("gptvq-2").key(), "v4b8r1:per_tile:256x256");
+  EXPECT_EQ(parse_vq("cq-4").key(), "v2b8r1:per_head_group:g2");
+  EXPECT_EQ(parse_vq("aqlm-3").describe(), "aqlm-3 = VQ<8,12,2> per_tensor");
+  EXPECT_EQ(parse_vq("vq:4,8,1:tile=128x256").describe(), "VQ<4,8,1> per_tile 128x256");
+  EXPECT_TRUE(parse_vq("vq:2,8,1:group=2") == parse_vq("cq-4"));  // same format, other name
+  EXPECT_FALSE(parse_vq("cq-4") == parse_vq("cq-2"));
+  EXPECT_EQ(parse_vq("quip#-4").stored_entries(), 256);
+  EXPECT_EQ(parse_vq("quip#-4").entries(), 65536);
+  // Keys are distinct across presets (they index DB rows).
+  std::vector<std::string> keys;
+  for (const auto& p : vq_presets()) keys.push_back(p.config.key());
+  std::sort(keys.begin(), keys.end());
+  EXPECT_EQ(std::unique(keys.begin(), keys.end()), keys.end());
+}
+
+TEST(VqConfig, ExplicitSpellingRejectsGarbage) {
+  for (const char* bad : {"vq:", "vq:8,8,1x", "vq:8,,1", "vq:8,8,1:tile=3", "vq:8,8,1:tile=8x8x",
+                          "vq:8,8,1:group=", "vq:-8,8,1", "VQ:8,8,1", ""}) {
+    EXPECT_THROW(parse_vq(bad), InputError) << bad;
+  }
 }
