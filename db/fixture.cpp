@@ -52,7 +52,8 @@ Candidate candidate(int i, bool is_attention) {
 
 }  // namespace
 
-FixtureCounts fill_demo_fixture(Repository& repo, std::uint64_t seed) {
+FixtureCounts fill_demo_fixture(Repository& repo, std::uint64_t seed,
+                                const std::string& device_tag) {
   std::mt19937_64 rng(seed);
   std::normal_distribution<double> noise(0.0, 0.01);
   FixtureCounts counts;
@@ -66,9 +67,11 @@ FixtureCounts fill_demo_fixture(Repository& repo, std::uint64_t seed) {
     double hbm_bytes_per_s;
   };
   std::vector<Gpu> gpus = {
-      {{"GPU-demo-h100-0000", "NVIDIA H100 80GB HBM3", 9, 0, "550.54.15", "12.4", "h100-sxm"},
+      {{"GPU-demo-h100-" + device_tag, "NVIDIA H100 80GB HBM3", 9, 0, "550.54.15", "12.4",
+        "h100-sxm"},
        3.35e12},
-      {{"GPU-demo-a100-0000", "NVIDIA A100-SXM4-80GB", 8, 0, "535.104.05", "12.2", "a100-sxm"},
+      {{"GPU-demo-a100-" + device_tag, "NVIDIA A100-SXM4-80GB", 8, 0, "535.104.05", "12.2",
+        "a100-sxm"},
        2.0e12},
   };
   const std::vector<Problem> measured = {

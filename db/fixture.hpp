@@ -17,6 +17,8 @@ struct FixtureCounts {
 };
 
 // Deterministic for a given seed; times are synthetic. Runs in one transaction.
-FixtureCounts fill_demo_fixture(Repository& repo, std::uint64_t seed = 1);
+// `device_tag` ends the synthetic GPU UUIDs, so fixtures of two "machines" differ in devices.
+FixtureCounts fill_demo_fixture(Repository& repo, std::uint64_t seed = 1,
+                                const std::string& device_tag = "0000");
 
 }  // namespace vqt::db

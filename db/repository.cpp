@@ -113,6 +113,15 @@ const char* problem_columns() {
          "bucket";
 }
 
+std::string problem_columns(const std::string& prefix) {
+  std::string out = prefix;
+  for (const char* c = problem_columns(); *c; ++c) {
+    out += *c;
+    if (*c == ' ') out += prefix;
+  }
+  return out;
+}
+
 Problem problem_from_columns(const Statement& st, int f) {
   Problem p;
   p.op = parse_op(st.get_text(f + 1));

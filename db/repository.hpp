@@ -86,7 +86,8 @@ std::string random_uid();
 std::string utc_now();
 // Rebuilds a Problem from the problems table row at the statement's columns [first, first + 21).
 Problem problem_from_columns(const Statement& st, int first);
-// The problems table columns in that order (for SELECTs).
+// The problems table columns in that order (for SELECTs), optionally each with a table prefix.
 const char* problem_columns();
+std::string problem_columns(const std::string& prefix);
 
 }  // namespace vqt::db

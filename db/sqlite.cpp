@@ -16,8 +16,9 @@ std::string describe_error(int code, int extended_code, const std::string& messa
   return s;
 }
 
-// A "file:" URI for `path` with the characters that URIs reserve escaped.
-std::string file_uri(const std::string& path, const char* query) {
+}  // namespace
+
+std::string file_uri(const std::string& path, OpenFlags flags) {
   std::string uri = "file:";
   for (char c : path) {
     if (c == '?' || c == '#' || c == '%') {
@@ -29,11 +30,10 @@ std::string file_uri(const std::string& path, const char* query) {
       uri += c;
     }
   }
-  if (query && *query) uri += std::string("?") + query;
+  if (flags == OpenFlags::read_only) uri += "?mode=ro";
+  if (flags == OpenFlags::immutable) uri += "?mode=ro&immutable=1";
   return uri;
 }
-
-}  // namespace
 
 SqliteError::SqliteError(int code, int extended_code, const std::string& message,
                          const std::string& sql)
@@ -52,26 +52,12 @@ void check(int rc, sqlite3* db, const std::string& sql) {
 Connection::Connection(const std::string& path, OpenFlags flags, int busy_timeout_ms)
     : path_(path), busy_timeout_ms_(busy_timeout_ms) {
   int f = SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX;
-  const char* query = "";
-  switch (flags) {
-    case OpenFlags::read_only:
-      f |= SQLITE_OPEN_READONLY;
-      query = "mode=ro";
-      read_only_ = true;
-      break;
-    case OpenFlags::immutable:
-      f |= SQLITE_OPEN_READONLY;
-      query = "mode=ro&immutable=1";
-      read_only_ = true;
-      break;
-    case OpenFlags::read_write:
-      f |= SQLITE_OPEN_READWRITE;
-      break;
-    case OpenFlags::create:
-      f |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-      break;
-  }
-  const std::string uri = file_uri(path, query);
+  flags_ = flags;
+  read_only_ = flags == OpenFlags::read_only || flags == OpenFlags::immutable;
+  if (read_only_) f |= SQLITE_OPEN_READONLY;
+  if (flags == OpenFlags::read_write) f |= SQLITE_OPEN_READWRITE;
+  if (flags == OpenFlags::create) f |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  const std::string uri = file_uri(path, flags);
   const int rc = sqlite3_open_v2(uri.c_str(), &db_, f, nullptr);
   if (rc != SQLITE_OK) {
     const int ext = db_ ? sqlite3_extended_errcode(db_) : rc;
@@ -93,6 +79,7 @@ Connection::Connection(Connection&& o) noexcept
     : db_(std::exchange(o.db_, nullptr)),
       path_(std::move(o.path_)),
       read_only_(o.read_only_),
+      flags_(o.flags_),
       busy_timeout_ms_(o.busy_timeout_ms_) {}
 
 Connection& Connection::operator=(Connection&& o) noexcept {
@@ -101,6 +88,7 @@ Connection& Connection::operator=(Connection&& o) noexcept {
     db_ = std::exchange(o.db_, nullptr);
     path_ = std::move(o.path_);
     read_only_ = o.read_only_;
+    flags_ = o.flags_;
     busy_timeout_ms_ = o.busy_timeout_ms_;
   }
   return *this;

@@ -41,6 +41,10 @@ enum class OpenFlags {
 
 class Statement;
 
+// The "file:" URI SQLite opens for `path` with `flags` (mode=ro / immutable=1 query parameters;
+// reserved characters escaped). ATTACH of a read-only input uses it too.
+std::string file_uri(const std::string& path, OpenFlags flags);
+
 // One open database handle. Read-write connections run in WAL mode with foreign keys on and a
 // busy timeout; begin_immediate() retries SQLITE_BUSY until `busy_timeout_ms` has passed.
 class Connection {
@@ -59,6 +63,7 @@ class Connection {
   std::int64_t last_insert_rowid() const;
   int changes() const;
   bool read_only() const { return read_only_; }
+  OpenFlags flags() const { return flags_; }
   const std::string& path() const { return path_; }
   sqlite3* handle() const { return db_; }
   int busy_timeout_ms() const { return busy_timeout_ms_; }
@@ -67,6 +72,7 @@ class Connection {
   sqlite3* db_ = nullptr;
   std::string path_;
   bool read_only_ = false;
+  OpenFlags flags_ = OpenFlags::read_write;
   int busy_timeout_ms_ = 10000;
 };
 

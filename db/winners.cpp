@@ -97,7 +97,8 @@ Choice choose(const Group& g, const std::map<std::int64_t, std::string>& cand_ke
       c.rep = it->second;
     }
   }
-  c.n_problems = std::int64_t(g.times.size());
+  c.n_problems = 0;
+  for (const auto& [pid, cands] : g.times) c.n_problems += cands.count(c.candidate_id) ? 1 : 0;
   c.n_devices = std::int64_t(devices.size());
   return c;
 }
@@ -200,21 +201,10 @@ std::int64_t Repository::recompute_heuristics() {
 
 namespace vqt::db {
 
-namespace {
-std::string prefixed(const std::string& cols, const std::string& prefix) {
-  std::string out = prefix;
-  for (char ch : cols) {
-    out += ch;
-    if (ch == ' ') out += prefix;
-  }
-  return out;
-}
-}  // namespace
-
 std::vector<HeuristicRow> Repository::heuristics(const std::string& gpu_key) {
   Statement st(conn_,
                "SELECT h.gpu_key, h.op, h.vq_key, h.bucket, h.d0, h.d1, h.d2, h.d3, h.d4, c.key, " +
-                   prefixed(problem_columns(), "p.") +
+                   problem_columns("p.") +
                    ", h.measured_s, m.rel_stdev, m.count, h.predicted_s, h.model_version, "
                    "h.source, h.n_problems, h.n_devices, m.uid, g.uuid, g.name, g.driver, "
                    "g.cuda_version, g.cc_major, g.cc_minor, m.timer, r.uuid, r.kind, "
