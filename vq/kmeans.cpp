@@ -42,8 +42,8 @@ Prepared prepare(const float* c, std::int64_t k, int dim) {
   return p;
 }
 
-// The kernels below are instantiated twice: for the baseline ISA and with AVX2 (8-wide), picked
-// at run time. No FMA contraction happens (-std=c++17 implies -ffp-contract=off), so both
+// The kernels below are instantiated for the baseline ISA, AVX2 and (assignment only) AVX-512,
+// picked at run time. No FMA contraction happens (-std=c++17 implies -ffp-contract=off), so both
 // versions compute bit-identical distances and codes.
 #define VQT_ALWAYS_INLINE __attribute__((always_inline)) inline
 
@@ -131,6 +131,12 @@ __attribute__((target("avx2"))) void assign_avx2(const float* x, std::int64_t i0
   VQT_ASSIGN_SWITCH
 }
 
+__attribute__((target("avx512f"))) void assign_avx512(const float* x, std::int64_t i0,
+                                                      std::int64_t i1, int dim, const Prepared& p,
+                                                      std::uint16_t* codes, float* dist2) {
+  VQT_ASSIGN_SWITCH
+}
+
 void assign_base(const float* x, std::int64_t i0, std::int64_t i1, int dim, const Prepared& p,
                  std::uint16_t* codes, float* dist2) {
   VQT_ASSIGN_SWITCH
@@ -149,6 +155,8 @@ void check_dim(int dim) {
 
 void assign_dispatch(const float* x, std::int64_t i0, std::int64_t i1, int dim, const Prepared& p,
                      std::uint16_t* codes, float* dist2) {
+  static const bool avx512 = __builtin_cpu_supports("avx512f");
+  if (avx512) return assign_avx512(x, i0, i1, dim, p, codes, dist2);
   if (has_avx2()) return assign_avx2(x, i0, i1, dim, p, codes, dist2);
   return assign_base(x, i0, i1, dim, p, codes, dist2);
 }
