@@ -125,27 +125,37 @@ VQT_ALWAYS_INLINE void assign_kernel(const float* x, std::int64_t i0, std::int64
       return assign_kernel<16>(x, i0, i1, p, codes, dist2); \
   }
 
+#if defined(__x86_64__) || defined(__i386__)
+#define VQT_X86_DISPATCH 1
 __attribute__((target("avx2"))) void assign_avx2(const float* x, std::int64_t i0, std::int64_t i1,
                                                  int dim, const Prepared& p, std::uint16_t* codes,
                                                  float* dist2) {
-  VQT_ASSIGN_SWITCH
+  VQT_ASSIGN_SWITCH;
 }
 
 __attribute__((target("avx512f"))) void assign_avx512(const float* x, std::int64_t i0,
                                                       std::int64_t i1, int dim, const Prepared& p,
                                                       std::uint16_t* codes, float* dist2) {
-  VQT_ASSIGN_SWITCH
+  VQT_ASSIGN_SWITCH;
 }
+
+#endif
 
 void assign_base(const float* x, std::int64_t i0, std::int64_t i1, int dim, const Prepared& p,
                  std::uint16_t* codes, float* dist2) {
-  VQT_ASSIGN_SWITCH
+  VQT_ASSIGN_SWITCH;
 }
 
+#ifdef VQT_X86_DISPATCH
 bool has_avx2() {
   static const bool yes = __builtin_cpu_supports("avx2");
   return yes;
 }
+bool has_avx512() {
+  static const bool yes = __builtin_cpu_supports("avx512f");
+  return yes;
+}
+#endif
 
 void check_dim(int dim) {
   if (dim != 1 && dim != 2 && dim != 4 && dim != 8 && dim != 16)
@@ -155,9 +165,10 @@ void check_dim(int dim) {
 
 void assign_dispatch(const float* x, std::int64_t i0, std::int64_t i1, int dim, const Prepared& p,
                      std::uint16_t* codes, float* dist2) {
-  static const bool avx512 = __builtin_cpu_supports("avx512f");
-  if (avx512) return assign_avx512(x, i0, i1, dim, p, codes, dist2);
+#ifdef VQT_X86_DISPATCH
+  if (has_avx512()) return assign_avx512(x, i0, i1, dim, p, codes, dist2);
   if (has_avx2()) return assign_avx2(x, i0, i1, dim, p, codes, dist2);
+#endif
   return assign_base(x, i0, i1, dim, p, codes, dist2);
 }
 
@@ -212,13 +223,17 @@ VQT_ALWAYS_INLINE void pp_kernel(const float* xt, std::int64_t n, const float* c
       return pp_kernel<16>(xt, n, c, d2, sums); \
   }
 
+#ifdef VQT_X86_DISPATCH
 __attribute__((target("avx2"))) void pp_avx2(const float* xt, std::int64_t n, int dim,
                                              const float* c, float* d2, double* sums) {
-  VQT_PP_SWITCH
+  VQT_PP_SWITCH;
 }
 
-void pp_base(const float* xt, std::int64_t n, int dim, const float* c, float* d2,
-             double* sums){VQT_PP_SWITCH}
+#endif
+
+void pp_base(const float* xt, std::int64_t n, int dim, const float* c, float* d2, double* sums) {
+  VQT_PP_SWITCH;
+}
 
 std::vector<float> init_kmeanspp(const float* x, std::int64_t n, int dim, std::int64_t k,
                                  std::mt19937_64& rng) {
@@ -229,10 +244,10 @@ std::vector<float> init_kmeanspp(const float* x, std::int64_t n, int dim, std::i
   std::vector<float> d2(static_cast<std::size_t>(n), std::numeric_limits<float>::max());
   std::vector<double> sums(std::size_t((n + kPpBlock - 1) / kPpBlock));
   auto update = [&](const float* cj) {
-    if (has_avx2())
-      pp_avx2(xt.data(), n, dim, cj, d2.data(), sums.data());
-    else
-      pp_base(xt.data(), n, dim, cj, d2.data(), sums.data());
+#ifdef VQT_X86_DISPATCH
+    if (has_avx2()) return pp_avx2(xt.data(), n, dim, cj, d2.data(), sums.data());
+#endif
+    pp_base(xt.data(), n, dim, cj, d2.data(), sums.data());
   };
   std::uniform_int_distribution<std::int64_t> pick(0, n - 1);
   std::uniform_real_distribution<double> u(0.0, 1.0);
