@@ -1,6 +1,6 @@
-// k-means on small vectors (dim 1..16): k-means++ initialisation, Lloyd iterations, and a fast
-// nearest-centroid assignment. The building block of the VQ quantizer (vq/quantizer.hpp) and of
-// the KV-cache quantizer (vq/kv_cache.hpp).
+// k-means on small vectors (dim 1..16): greedy k-means++ initialisation, Lloyd iterations, and a
+// fast nearest-centroid assignment. The building block of the VQ quantizer (vq/quantizer.hpp) and
+// of the KV-cache quantizer (vq/kv_cache.hpp).
 //
 // Assignment uses ||x - c||^2 = ||x||^2 - 2 x.c + ||c||^2 with ||c||^2 precomputed; centroids are
 // stored transposed in blocks so the inner loop over centroids vectorises, and the points are
@@ -18,8 +18,9 @@ struct KmeansOptions {
   int iterations = 10;  // Lloyd iterations after initialisation
   int threads = 2;      // std::threads for assignment
   std::uint64_t seed = 1;
-  // k-means++ costs k * n * dim; above this many k * n pairs the initial centroids are k
-  // distinct points drawn at random (Forgy) instead, e.g. for 2^16-entry codebooks.
+  // Greedy k-means++ costs k * n * dim * trials (trials = 2 + ln k, see kmeans.cpp); trials are
+  // cut so that 2 * k * n * trials stays below this, and above it even for one trial the initial
+  // centroids are k distinct points drawn at random (Forgy), e.g. for 2^16-entry codebooks.
   std::int64_t kmeanspp_max_pairs = std::int64_t{1} << 29;
 };
 

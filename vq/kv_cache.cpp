@@ -1,6 +1,7 @@
 #include "vq/kv_cache.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <exception>
 #include <mutex>
 #include <numeric>
@@ -124,6 +125,12 @@ KvCacheVq quantize_kv_cache(const VqConfig& config, const float* k, const float*
     throw InputError("KV cache: batch, kv_heads and context must be positive");
   if (opt.max_train_vectors < 1 || opt.lloyd_iterations < 0 || opt.threads < 1)
     throw InputError("KV cache quantizer: max_train_vectors and threads must be >= 1");
+  const std::int64_t elems = batch * kv_heads * context * head_dim;
+  for (const float* x : {k, v})
+    for (std::int64_t i = 0; i < elems; ++i)
+      if (!std::isfinite(x[i]))
+        throw InputError(std::string("KV cache quantizer: ") + (x == k ? "key" : "value") +
+                         " element " + std::to_string(i) + " is not finite");
   KvCacheVq kv;
   kv.config = config;
   kv.batch = batch;

@@ -141,6 +141,10 @@ QuantizeResult quantize(const VqConfig& config, const float* w, std::int64_t row
       0.0f);
   if (opt.max_train_vectors < 1 || opt.lloyd_iterations < 0 || opt.threads < 1)
     throw InputError("quantize: max_train_vectors and threads must be >= 1, iterations >= 0");
+  for (std::int64_t i = 0; i < rows * cols; ++i)
+    if (!std::isfinite(w[i]))
+      throw InputError("quantize: weight (" + std::to_string(i / cols) + ", " +
+                       std::to_string(i % cols) + ") is not finite");
 
   const std::int64_t inst = t.instances();
   const int threads = opt.threads;

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstring>
 #include <fstream>
-#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "vq/error.hpp"
@@ -43,30 +42,47 @@ const SafetensorsEntry& SafetensorsFile::at(const std::string& name) const {
   return it->second;
 }
 
+std::string SafetensorsFile::read(const std::string& name) const {
+  const SafetensorsEntry& e = at(name);
+  std::string out(static_cast<std::size_t>(e.end - e.begin), '\0');
+  std::ifstream in(path, std::ios::binary);
+  in.seekg(data_offset + e.begin);
+  in.read(out.data(), std::streamsize(out.size()));
+  if (!in) throw InputError(path + ": cannot read tensor '" + name + "' (file changed?)");
+  return out;
+}
+
 SafetensorsFile read_safetensors(const std::string& path) {
   auto fail = [&](const std::string& msg) -> InputError { return InputError(path + ": " + msg); };
-  std::ifstream in(path, std::ios::binary);
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) throw fail("cannot open the file");
-  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (bytes.size() < 8)
-    throw fail("truncated: " + std::to_string(bytes.size()) +
+  const auto file_bytes = std::uint64_t(std::streamoff(in.tellg()));
+  if (file_bytes < 8)
+    throw fail("truncated: " + std::to_string(file_bytes) +
                " bytes, shorter than the 8-byte header length");
-  std::uint64_t header_len;
-  std::memcpy(&header_len, bytes.data(), 8);
-  if (header_len > bytes.size() - 8)
+  in.seekg(0);
+  std::uint64_t header_len = 0;
+  in.read(reinterpret_cast<char*>(&header_len), 8);
+  if (header_len > file_bytes - 8)
     throw fail("header length " + std::to_string(header_len) + " goes beyond the file (" +
-               std::to_string(bytes.size()) + " bytes)");
+               std::to_string(file_bytes) + " bytes)");
+  if (header_len > (std::uint64_t{100} << 20))  // the safetensors spec's limit
+    throw fail("header length " + std::to_string(header_len) + " exceeds the 100 MB limit");
+  std::string text(static_cast<std::size_t>(header_len), '\0');
+  in.read(text.data(), std::streamsize(header_len));
+  if (!in) throw fail("cannot read the header");
   json header;
   try {
-    header = json::parse(bytes.begin() + 8, bytes.begin() + 8 + std::ptrdiff_t(header_len));
+    header = json::parse(text);
   } catch (const json::exception& e) {
     throw fail(std::string("header is not valid JSON (") + e.what() + ")");
   }
   if (!header.is_object()) throw fail("header is not a JSON object");
   SafetensorsFile f;
   f.path = path;
-  f.data = bytes.substr(8 + header_len);
-  const auto data_bytes = std::int64_t(f.data.size());
+  f.data_offset = std::int64_t(8 + header_len);
+  f.file_bytes = std::int64_t(file_bytes);
+  const std::int64_t data_bytes = f.file_bytes - f.data_offset;
   for (auto it = header.begin(); it != header.end(); ++it) {
     const std::string& name = it.key();
     const json& v = it.value();

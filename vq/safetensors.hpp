@@ -39,19 +39,26 @@ struct SafetensorsEntry {
   std::int64_t begin = 0, end = 0;  // byte offsets in the data section
 };
 
+// The validated header of a file; tensor bytes are read on demand, so opening one tensor of a
+// multi-GB checkpoint reads only that tensor.
 struct SafetensorsFile {
   std::string path;
   std::map<std::string, SafetensorsEntry> tensors;
   std::map<std::string, std::string> metadata;
-  std::string data;  // the data section
-  // Bytes of tensor `name`; throws InputError naming the file if it is missing.
+  std::int64_t data_offset = 0;  // file offset of the data section (8 + header length)
+  std::int64_t file_bytes = 0;
+  // Entry of tensor `name`; throws InputError naming the file if it is missing.
   const SafetensorsEntry& at(const std::string& name) const;
+  // The raw bytes of tensor `name` (read from the file now; throws InputError if it is missing
+  // or the file changed underneath).
+  std::string read(const std::string& name) const;
 };
 
 // Bytes per element of a dtype name, 0 if unknown.
 int safetensors_dtype_bytes(const std::string& dtype);
 
-// Reads and validates the container (see above). Throws InputError naming `path`.
+// Reads the header and validates the container (see above) against the file size. Throws
+// InputError naming `path`.
 SafetensorsFile read_safetensors(const std::string& path);
 
 struct SafetensorsBlob {
@@ -81,6 +88,9 @@ struct VqFile {
 };
 
 VqFile read_vq_safetensors(const std::string& path, const std::string& name = "weight");
+
+// Names of the VQ tensors in a file (every NAME with a NAME.codes tensor), sorted.
+std::vector<std::string> list_vq_tensors(const std::string& path);
 
 // The index histogram of a VQ file, for `vqtune predict --vq-file`: the stored NAME.histogram if
 // the file has one, else the tensor is reordered hottest first (vq/reorder.hpp) and counted.

@@ -144,18 +144,20 @@ VqFile read_vq_safetensors(const std::string& path, const std::string& name) {
     }
     return e;
   };
-  const auto& codes = expect(name + ".codes", {"U16"}, {rows, t.groups_per_row(), r});
-  t.codes.resize(std::size_t(codes.end - codes.begin) / 2);
-  std::memcpy(t.codes.data(), f.data.data() + codes.begin, std::size_t(codes.end - codes.begin));
+  expect(name + ".codes", {"U16"}, {rows, t.groups_per_row(), r});
+  const std::string code_bytes = f.read(name + ".codes");
+  t.codes.resize(code_bytes.size() / 2);
+  std::memcpy(t.codes.data(), code_bytes.data(), code_bytes.size());
   const auto& cb =
       expect(name + ".codebooks", {"F32", "F16"}, {t.instances(), r, stored, c.vec_size});
   const std::size_t n_cb = std::size_t(t.instances() * r * stored * c.vec_size);
   t.codebooks.resize(n_cb);
+  const std::string cb_bytes = f.read(name + ".codebooks");
   if (cb.dtype == "F32") {
-    std::memcpy(t.codebooks.data(), f.data.data() + cb.begin, n_cb * 4);
+    std::memcpy(t.codebooks.data(), cb_bytes.data(), n_cb * 4);
   } else {
     std::vector<std::uint16_t> h(n_cb);
-    std::memcpy(h.data(), f.data.data() + cb.begin, n_cb * 2);
+    std::memcpy(h.data(), cb_bytes.data(), n_cb * 2);
     for (std::size_t i = 0; i < n_cb; ++i) t.codebooks[i] = half_bits_to_float(h[i]);
   }
   if (f.tensors.count(name + ".histogram")) {
@@ -165,7 +167,8 @@ VqFile read_vq_safetensors(const std::string& path, const std::string& name) {
     h.entries = stored;
     h.source = "file:" + path;
     h.counts.assign(std::size_t(r), std::vector<std::uint64_t>(std::size_t(stored)));
-    const char* p = f.data.data() + he.begin;
+    const std::string hist_bytes = f.read(name + ".histogram");
+    const char* p = hist_bytes.data();
     for (auto& level : h.counts) {
       std::memcpy(level.data(), p, level.size() * 8);
       p += level.size() * 8;
@@ -182,6 +185,17 @@ VqFile read_vq_safetensors(const std::string& path, const std::string& name) {
     throw fail(e.what());
   }
   return out;
+}
+
+std::vector<std::string> list_vq_tensors(const std::string& path) {
+  const SafetensorsFile f = read_safetensors(path);
+  std::vector<std::string> names;
+  const std::string suffix = ".codes";
+  for (const auto& [name, e] : f.tensors)
+    if (name.size() > suffix.size() &&
+        name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0)
+      names.push_back(name.substr(0, name.size() - suffix.size()));
+  return names;  // std::map order: sorted
 }
 
 IndexHistogram histogram_from_vq_file(const std::string& path, const std::string& name) {

@@ -153,4 +153,10 @@ TEST(Quantizer, RejectsShapesThatDoNotFit) {
   EXPECT_THROW(quantize(parse_vq("gptvq-2"), w.data(), 64, 60), InputError);   // tiles
   EXPECT_THROW(quantize(parse_vq("vq:4,4,1:group=8"), w.data(), 64, 60), InputError);
   EXPECT_THROW(quantize(parse_vq("vq:4,4,1"), w.data(), 0, 60), InputError);
+  w[5 * 60 + 7] = std::nanf("");
+  EXPECT_THROW(quantize(parse_vq("vq:4,4,1"), w.data(), 64, 60), InputError);
+  // All-equal weights: no NaN from empty clusters or zero norms.
+  std::vector<float> z(64 * 64, 0.0f);
+  const auto q = quantize(parse_vq("vq:4,4,2"), z.data(), 64, 64);
+  EXPECT_EQ(q.relative_error, 0.0);
 }

@@ -144,6 +144,10 @@ TEST(KvCache, QuantizerReordersExactlyAndRejectsBadConfigs) {
   EXPECT_EQ(h.total(0), std::uint64_t(2 * batch * kvh * ctx * hd / 2));
   EXPECT_GT(h.top_mass(3), 3.0 / 256.0);
 
+  auto bad = v;
+  bad[100] = INFINITY;
+  EXPECT_THROW(quantize_kv_cache(parse_vq("cq-4"), k.data(), bad.data(), batch, kvh, ctx, hd),
+               InputError);
   EXPECT_THROW(quantize_kv_cache(parse_vq("aqlm-3"), k.data(), v.data(), batch, kvh, ctx, hd),
                InputError);
   EXPECT_THROW(

@@ -100,6 +100,7 @@ TEST_F(Safetensors, Fp16CodebooksAndCustomNameWithoutHistogram) {
   o.name = "layers.0.q_proj";
   o.fp16_codebooks = true;
   write_vq_safetensors(p, t, nullptr, o);
+  EXPECT_EQ(list_vq_tensors(p), std::vector<std::string>{"layers.0.q_proj"});
   const VqFile f = read_vq_safetensors(p, "layers.0.q_proj");
   EXPECT_FALSE(f.histogram.has_value());
   ASSERT_EQ(f.tensor.codebooks.size(), t.codebooks.size());
