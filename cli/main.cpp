@@ -11,6 +11,7 @@ const std::vector<Verb>& verbs() {
       {"gpus", "list the built-in GPU specs", cmd_gpus},
       {"presets", "list the VQ presets and model shapes", cmd_presets},
       {"predict", "rank candidates for a problem with the cost model (no GPU needed)", cmd_predict},
+      {"measure", "measure this GPU's ceilings into the database", cmd_measure},
   };
   return all;
 }

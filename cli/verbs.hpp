@@ -22,5 +22,6 @@ const std::vector<Verb>& verbs();
 int cmd_gpus(const Args& args);
 int cmd_presets(const Args& args);
 int cmd_predict(const Args& args);
+int cmd_measure(const Args& args);
 
 }  // namespace vqt::cli

@@ -129,11 +129,4 @@ std::vector<double> per_launch_busy_s(const std::vector<Interval>& sorted, int r
   return out;
 }
 
-bool within_noise(double median_a, double rel_stdev_a, double median_b, double rel_stdev_b,
-                  double k, double min_rel) {
-  const double noise = std::max({k * rel_stdev_a * median_a, k * rel_stdev_b * median_b,
-                                 min_rel * std::min(median_a, median_b)});
-  return std::fabs(median_a - median_b) <= noise;
-}
-
 }  // namespace vqt::profiler

@@ -97,10 +97,4 @@ IntervalSummary summarize_intervals(std::vector<Interval> v);
 // multiple of reps (launches that enqueue different numbers of kernels cannot be told apart).
 std::vector<double> per_launch_busy_s(const std::vector<Interval>& sorted, int reps);
 
-// Two results are a tie when their medians differ by less than the noise: `k` times the larger of
-// the two absolute standard deviations (relative stdev x median), and at least `min_rel` of the
-// smaller median. Used to break ties deterministically (by candidate key) in the tuner.
-bool within_noise(double median_a, double rel_stdev_a, double median_b, double rel_stdev_b,
-                  double k = 2.0, double min_rel = 0.005);
-
 }  // namespace vqt::profiler

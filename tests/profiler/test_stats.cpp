@@ -129,10 +129,3 @@ TEST(Intervals, PerLaunchGroups) {
   EXPECT_THROW(per_launch_busy_s(acts, 4), vqt::Error);
   EXPECT_THROW(per_launch_busy_s({}, 1), vqt::Error);
 }
-
-TEST(Ties, WithinNoiseIsSymmetricAndScalesWithNoise) {
-  EXPECT_TRUE(within_noise(100e-6, 0.01, 101e-6, 0.01));     // 1 % apart, 1 % noise
-  EXPECT_FALSE(within_noise(100e-6, 0.001, 103e-6, 0.001));  // 3 % apart, 0.1 % noise
-  EXPECT_TRUE(within_noise(100e-6, 0.0, 100.4e-6, 0.0));     // under the 0.5 % floor
-  EXPECT_EQ(within_noise(100e-6, 0.004, 101e-6, 0.002), within_noise(101e-6, 0.002, 100e-6, 0.004));
-}

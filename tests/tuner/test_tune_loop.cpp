@@ -1,0 +1,127 @@
+// cpu tier: the tuning loop with a fake measurer and a real (temporary) database: results are
+// recorded as they come, a rerun resumes without re-timing, failures are results, and the winner
+// is the same on every rerun.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+
+#include "db/repository.hpp"
+#include "model/cost_model.hpp"
+#include "tuner/tune_loop.hpp"
+
+using namespace vqt;
+using namespace vqt::tuner;
+
+namespace {
+
+// Time = 1 us + a hash of the key (so the model's order is not the measured order); every 3rd
+// candidate it is asked for fails validation.
+class FakeMeasurer : public Measurer {
+ public:
+  int calls = 0;
+  db::Timer timer() const override { return db::Timer::cupti; }
+  std::vector<double> prepare(const Problem& p, std::string* source) override {
+    *source = "zipf:1.0";
+    return zipf_sorted_cdf(p.vq.stored_entries(), 1.0);
+  }
+  TrialResult measure(const Candidate& c) override {
+    ++calls;
+    TrialResult t;
+    t.candidate = c;
+    if (calls % 3 == 0) {
+      t.status = db::Status::validation_failed;
+      t.detail = "rel err 0.5";
+      return t;
+    }
+    t.median_s = 1e-6 * (1.0 + double(stable_hash(c.key()) % 1000) / 100.0);
+    t.min_s = t.median_s * 0.99;
+    t.max_s = t.median_s * 1.01;
+    t.rel_stdev = 0.002;
+    t.count = 10;
+    return t;
+  }
+};
+
+struct TempDb {
+  std::string path;
+  TempDb() {
+    path = (std::filesystem::temp_directory_path() /
+            ("vqt_tune_test_" + std::to_string(::getpid()) + ".db"))
+               .string();
+    std::filesystem::remove(path);
+  }
+  ~TempDb() {
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+  }
+};
+
+Problem gemv_problem() {
+  Problem p;
+  p.op = Op::gemv;
+  p.vq = parse_vq("aqlm-3");
+  p.m = 1;
+  p.n = 4096;
+  p.k = 4096;
+  p.validate();
+  return p;
+}
+
+}  // namespace
+
+TEST(TuneLoop, RecordsResumesAndPicksTheSameWinner) {
+  TempDb tmp;
+  auto repo = db::Repository::open(tmp.path, db::Access::create);
+  TuneSettings s;
+  s.spec = find_gpu("h100-sxm");
+  s.repo = &repo;
+  s.gpu.uuid = "GPU-test";
+  s.gpu.name = "Test GPU";
+  s.gpu.driver = "1.0";
+  s.gpu.cuda_version = "13.0";
+  s.build_commit = "abc";
+  db::RunInfo run = db::Repository::this_process_run("tune", "test");
+  run.build_commit = "abc";
+  s.run_id = repo.begin_run(run);
+
+  FakeMeasurer m1;
+  const ProblemOutcome a = tune_problem(gemv_problem(), m1, s);
+  ASSERT_GE(a.runnable, 10u);
+  EXPECT_EQ(a.trials.size(), 10u);  // model-top-k: 8 + 2
+  EXPECT_EQ(m1.calls, 10);
+  EXPECT_EQ(a.resumed, 0u);
+  ASSERT_TRUE(a.winner.has_value());
+  EXPECT_EQ(a.trials[*a.winner].status, db::Status::ok);
+  int failed = 0;
+  for (const auto& t : a.trials) failed += t.status == db::Status::validation_failed;
+  EXPECT_EQ(failed, 3);
+  EXPECT_EQ(a.trials[0].candidate, a.model_top1);
+
+  // Rerun on the same file, same build: nothing is timed again, the winner is the same.
+  FakeMeasurer m2;
+  const ProblemOutcome b = tune_problem(gemv_problem(), m2, s);
+  EXPECT_EQ(m2.calls, 0);
+  EXPECT_EQ(b.resumed, 10u);
+  ASSERT_TRUE(b.winner.has_value());
+  EXPECT_EQ(b.trials[*b.winner].candidate, a.trials[*a.winner].candidate);
+  EXPECT_DOUBLE_EQ(b.trials[*b.winner].median_s, a.trials[*a.winner].median_s);
+  for (std::size_t i = 0; i < a.trials.size(); ++i)
+    EXPECT_EQ(b.trials[i].status, a.trials[i].status);
+
+  // Another build re-times everything.
+  s.build_commit = "def";
+  FakeMeasurer m3;
+  tune_problem(gemv_problem(), m3, s);
+  EXPECT_EQ(m3.calls, 10);
+}
+
+TEST(TuneLoop, WithoutDatabaseNothingIsStoredAndExhaustiveTimesAll) {
+  TuneSettings s;
+  s.spec = find_gpu("h100-sxm");
+  s.strategy = "exhaustive";
+  FakeMeasurer m;
+  const ProblemOutcome a = tune_problem(gemv_problem(), m, s);
+  EXPECT_EQ(a.trials.size(), a.runnable);
+  EXPECT_EQ(std::size_t(m.calls), a.runnable);
+}

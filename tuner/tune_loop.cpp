@@ -1,0 +1,106 @@
+#include "tuner/tune_loop.hpp"
+
+#include <chrono>
+#include <iomanip>
+#include <ostream>
+
+#include "model/cost_model.hpp"
+#include "model/enumerate.hpp"
+#include "tuner/winner.hpp"
+
+namespace vqt::tuner {
+
+std::optional<TrialResult> stored_result(db::Repository& repo, const std::string& gpu_uuid,
+                                         const Problem& p, const Candidate& c,
+                                         const std::string& build_commit) {
+  auto& st = repo.stmt(
+      "SELECT m.status, m.median_s, m.min_s, m.max_s, m.rel_stdev, m.count FROM measurements m "
+      "JOIN gpus g ON g.id=m.gpu_id JOIN runs r ON r.id=m.run_id "
+      "JOIN problems p ON p.id=m.problem_id JOIN candidates c ON c.id=m.candidate_id "
+      "WHERE g.uuid=? AND p.key=? AND c.key=? AND r.build_commit=? ORDER BY m.id DESC LIMIT 1");
+  st.bind(1, gpu_uuid).bind(2, p.key()).bind(3, c.key()).bind(4, build_commit);
+  if (!st.step()) {
+    st.reset();
+    return std::nullopt;
+  }
+  TrialResult t;
+  t.candidate = c;
+  t.status = db::parse_status(st.get_text(0));
+  t.median_s = st.get_opt_double(1).value_or(0);
+  t.min_s = st.get_opt_double(2).value_or(0);
+  t.max_s = st.get_opt_double(3).value_or(0);
+  t.rel_stdev = st.get_opt_double(4).value_or(0);
+  t.count = st.get_int(5);
+  t.resumed = true;
+  st.reset();
+  return t;
+}
+
+void record_trial(db::Repository& repo, std::int64_t run_id, std::int64_t gpu_id, const Problem& p,
+                  const TrialResult& t, db::Timer timer) {
+  auto tx = repo.transaction();
+  const std::int64_t pid = repo.upsert_problem(p);
+  const std::int64_t cid = repo.upsert_candidate(t.candidate);
+  db::Measurement m;
+  m.status = t.status;
+  m.timer = timer;
+  if (t.status == db::Status::ok) {
+    m.median_s = t.median_s;
+    m.min_s = t.min_s;
+    m.max_s = t.max_s;
+    m.rel_stdev = t.rel_stdev;
+  }
+  m.count = t.count;
+  repo.insert_measurement(run_id, gpu_id, pid, cid, m);
+  tx.commit();
+}
+
+ProblemOutcome tune_problem(const Problem& p, Measurer& meas, const TuneSettings& s) {
+  const auto t0 = std::chrono::steady_clock::now();
+  ProblemOutcome out;
+  out.problem = p;
+  std::string source;
+  std::vector<double> cdf = meas.prepare(p, &source);
+  const PreparedProblem prep = prepare(p, s.spec, s.coef, std::move(cdf), source);
+  const std::vector<Ranked> ranked = rank_candidates(prep);
+  out.runnable = ranked.size();
+  if (ranked.empty()) return out;
+  out.model_top1 = ranked.front().candidate;
+  out.model_top1_predicted_s = ranked.front().prediction.time_s;
+  std::vector<Candidate> order;
+  order.reserve(ranked.size());
+  for (const auto& r : ranked) order.push_back(r.candidate);
+  auto strategy = make_strategy(s.strategy, std::move(order), s.strategy_options, p.key());
+
+  std::int64_t gpu_id = 0;
+  if (s.repo) gpu_id = s.repo->upsert_gpu(s.gpu);
+  const TrialResult* previous = nullptr;
+  while (auto c = strategy->next_candidate(previous)) {
+    std::optional<TrialResult> got;
+    if (s.repo && s.resume) got = stored_result(*s.repo, s.gpu.uuid, p, *c, s.build_commit);
+    if (got) {
+      ++out.resumed;
+    } else {
+      got = meas.measure(*c);
+      got->candidate = *c;
+      if (s.repo) record_trial(*s.repo, s.run_id, gpu_id, p, *got, meas.timer());
+    }
+    out.trials.push_back(*got);
+    previous = &out.trials.back();
+    if (s.progress) {
+      const auto& t = out.trials.back();
+      *s.progress << "tune:   " << std::setw(3) << out.trials.size() << " "
+                  << db::to_string(t.status);
+      if (t.status == db::Status::ok)
+        *s.progress << " " << std::fixed << std::setprecision(2) << t.median_s * 1e6 << " us";
+      if (t.resumed) *s.progress << " (from the database)";
+      if (!t.detail.empty()) *s.progress << " (" << t.detail << ")";
+      *s.progress << "  " << t.candidate.key() << "\n";
+    }
+  }
+  out.winner = pick_winner(out.trials);
+  out.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return out;
+}
+
+}  // namespace vqt::tuner

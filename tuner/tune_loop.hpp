@@ -1,0 +1,72 @@
+// The tuning loop of one problem, independent of how candidates are timed (Measurer), so that its
+// logic (ranking, strategy, resume, recording, winner) is tested on the CPU with a fake measurer.
+//
+// For a problem: the measurer prepares its data and says which index histogram it holds; the
+// model ranks every runnable candidate with that histogram; the strategy picks candidates; each is
+// skipped when the database already has a result for this GPU and build (resume: the stored result
+// is read back and counts), else timed, and its result is written at once in its own transaction,
+// so a killed tune loses at most the candidate in flight. Failures are results.
+#pragma once
+
+#include <functional>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "db/repository.hpp"
+#include "model/coefficients.hpp"
+#include "model/gpu_spec.hpp"
+#include "model/problem.hpp"
+#include "tuner/strategy.hpp"
+
+namespace vqt::tuner {
+
+class Measurer {
+ public:
+  virtual ~Measurer() = default;
+  virtual db::Timer timer() const = 0;
+  // Sets up the problem's data and returns the sorted CDF of its codebook lookups (what the model
+  // needs to rank candidates for exactly this data) and a one-line description of its source.
+  virtual std::vector<double> prepare(const Problem& p, std::string* histogram_source) = 0;
+  // Validates and times one candidate; candidate failures are statuses, not exceptions.
+  virtual TrialResult measure(const Candidate& c) = 0;
+};
+
+struct TuneSettings {
+  std::string strategy = "model-top-k";
+  StrategyOptions strategy_options;
+  GpuSpec spec;  // effective spec (measured ceilings merged)
+  ModelCoefficients coef;
+  bool resume = true;
+  // Where results go (all null/0: nothing stored, nothing resumed).
+  db::Repository* repo = nullptr;
+  db::GpuRecord gpu;
+  std::string build_commit;
+  std::int64_t run_id = 0;
+  std::ostream* progress = nullptr;
+};
+
+struct ProblemOutcome {
+  Problem problem;
+  std::size_t runnable = 0;  // candidates the model enumerated
+  std::vector<TrialResult> trials;
+  std::optional<std::size_t> winner;  // index into trials
+  std::size_t resumed = 0;
+  Candidate model_top1;
+  double model_top1_predicted_s = 0;
+  double elapsed_s = 0;
+};
+
+ProblemOutcome tune_problem(const Problem& p, Measurer& m, const TuneSettings& s);
+
+// The stored result of (gpu uuid, problem, candidate) from a run of `build_commit`, if any.
+std::optional<TrialResult> stored_result(db::Repository& repo, const std::string& gpu_uuid,
+                                         const Problem& p, const Candidate& c,
+                                         const std::string& build_commit);
+
+// Writes one trial (problem and candidate rows upserted) in its own transaction.
+void record_trial(db::Repository& repo, std::int64_t run_id, std::int64_t gpu_id, const Problem& p,
+                  const TrialResult& t, db::Timer timer);
+
+}  // namespace vqt::tuner
