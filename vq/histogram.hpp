@@ -43,7 +43,11 @@ IndexHistogram histogram_of(const VqTensor& t);
 // when that is large: at most 1024 rows (per_tile: at most 1024x1024 worth of whole tiles), fewer
 // rows when the codebook is large so that vectors x entries x v x r stays below ~3.4e10
 // (aqlm-1x16: ~128 rows of 4096), with 8 Lloyd iterations on at most 64k training vectors; `source`
-// says what was quantized ("synthetic:ROWSxCOLS:seed=S:sample=RxC").
+// says what was quantized ("synthetic:ROWSxCOLS:seed=S:sample=RxC"). For per_head_group configs
+// (KV caches) rows are tokens and cols are kv_heads x head_dim (or one head's head_dim).
+// Known limit: when a codebook has at least as many entries as the sample has vectors (aqlm-1x16),
+// every sampled vector becomes an entry and the histogram comes out near-uniform, which is
+// pessimistic for on-chip placement; `source` then ends in ":near-uniform(entries>=vectors)".
 //
 // With a non-empty cache_dir (created if missing) the result is cached there as a small binary
 // file named after the config key, shape, seed and format version; a file that is corrupt

@@ -17,8 +17,8 @@ namespace vqt {
 namespace {
 
 constexpr char kMagic[8] = {'V', 'Q', 'T', 'H', 'I', 'S', 'T', '\0'};
-constexpr std::uint32_t kFormatVersion = 1;
-constexpr double kMaxFma = 3.4e10;  // assignment budget: vectors x entries x v x r
+constexpr std::uint32_t kFormatVersion = 2;  // 2: source notes near-uniform histograms
+constexpr double kMaxFma = 3.4e10;           // assignment budget: vectors x entries x v x r
 
 std::uint64_t fnv1a(const std::string& bytes) {
   std::uint64_t h = 0xcbf29ce484222325ull;
@@ -138,6 +138,7 @@ IndexHistogram compute(const VqConfig& c, std::int64_t rows, std::int64_t cols,
   IndexHistogram h = histogram_of(q.tensor);
   std::ostringstream src;
   src << "synthetic:" << rows << "x" << cols << ":seed=" << seed << ":sample=" << rs << "x" << cs;
+  if (c.stored_entries() >= q.train_vectors) src << ":near-uniform(entries>=vectors)";
   h.source = src.str();
   return h;
 }
