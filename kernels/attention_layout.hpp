@@ -16,15 +16,21 @@
 #include <cstdint>
 #include <vector>
 
+#if defined(__CUDACC__)
+#define VQT_ATTN_HD __host__ __device__
+#else
+#define VQT_ATTN_HD
+#endif
+
 namespace vqt {
 
 constexpr int kCqTileTokens = 16;
 constexpr int kCqEntries = 256;
 
 // Byte offset of the code of (b, h, token t, group g) in the device code buffer.
-inline std::int64_t cq_code_offset(std::int64_t b, std::int64_t h, std::int64_t t, std::int64_t g,
-                                   std::int64_t kv_heads, std::int64_t capacity,
-                                   std::int64_t groups) {
+VQT_ATTN_HD inline std::int64_t cq_code_offset(std::int64_t b, std::int64_t h, std::int64_t t,
+                                               std::int64_t g, std::int64_t kv_heads,
+                                               std::int64_t capacity, std::int64_t groups) {
   const std::int64_t seq = (b * kv_heads + h) * capacity * groups;
   return seq + (t / kCqTileTokens) * groups * kCqTileTokens + g * kCqTileTokens + t % kCqTileTokens;
 }
