@@ -81,13 +81,14 @@ __device__ __forceinline__ CbEntry<V> add_entries(const CbEntry<V>& a, const CbE
   return s;
 }
 
-// Lattice (quip#-4) codewords: bit j of `signs` flips the sign of element j (v = 8).
+// Lattice (quip#-4) codewords: bit j of `signs` (8 bits) flips the sign of element j (v = 8).
+// spread = signs * 0x8001 puts bit j at j and at j + 15 (no overlap, so no carries); shifting it
+// left by 15 - 2i brings bit 2i to 15 and bit 2i + 1 to 31, the sign bits of half2 word i: one
+// IMAD, then a shift and a masked XOR (LOP3) per word.
 __device__ __forceinline__ void apply_lattice_signs(CbEntry<8>& e, std::uint32_t signs) {
+  const std::uint32_t spread = signs * 0x8001u;
 #pragma unroll
-  for (int i = 0; i < 4; ++i) {
-    const std::uint32_t s = signs >> (2 * i);
-    e.w[i] ^= ((s & 1u) << 15) | ((s & 2u) << 30);
-  }
+  for (int i = 0; i < 4; ++i) e.w[i] ^= (spread << (15 - 2 * i)) & 0x80008000u;
 }
 
 // Where the entries of one codebook instance live, as a lookup sees them.
@@ -136,7 +137,14 @@ struct CbCache {
     }
   }
 
+  // ALL: the caller knows n_reg == 0 and n_smem == stored (a uniform runtime check outside the
+  // loop), so the shared-memory read needs no bounds test.
+  template <bool ALL = false>
   __device__ __forceinline__ CbEntry<V> lookup(int level, std::uint32_t e) const {
+    if constexpr (ALL && TIER == 1)
+      return load_entry_shared<V>(
+          view.smem +
+          ((((std::size_t(level) * view.n_smem + e) << view.copy_shift) + view.lane_copy) * V));
     const __half* gp = view.global + (std::size_t(level) * view.stored + e) * V;
     if constexpr (TIER == 0) {
       return load_entry_global<V>(gp, view.l1_bypass);

@@ -16,6 +16,9 @@ static_assert(kGemvMaxRegEntries == kGemvMaxRegEntriesDev, "register tier bounds
 
 namespace {
 
+// Static shared memory of the kernels (the split-k flag) is kept out of the dynamic budget.
+constexpr std::size_t kStaticSmemReserveBytes = 128;
+
 bool is_pow2(int x) {
   return x > 0 && (x & (x - 1)) == 0;
 }
@@ -47,9 +50,10 @@ int blocks_per_sm(GemvKernelFn fn, int threads, std::size_t smem, std::size_t sm
   std::lock_guard<std::mutex> lock(mu);
   const auto key = std::make_tuple(reinterpret_cast<const void*>(fn), threads, smem);
   if (auto it = cache.find(key); it != cache.end()) return it->second;
-  if (cudaFuncSetAttribute(reinterpret_cast<const void*>(fn),
-                           cudaFuncAttributeMaxDynamicSharedMemorySize,
-                           int(smem_optin)) != cudaSuccess)
+  (void)smem_optin;
+  if (smem > 48 * 1024 &&
+      cudaFuncSetAttribute(reinterpret_cast<const void*>(fn),
+                           cudaFuncAttributeMaxDynamicSharedMemorySize, int(smem)) != cudaSuccess)
     return 0;
   int n = 0;
   if (cudaOccupancyMaxActiveBlocksPerMultiprocessor(&n, fn, threads, smem) != cudaSuccess) n = 0;
@@ -118,7 +122,7 @@ std::string can_implement(const GemvFormat& f, int batch, const GemvParams& p,
   if (!is_pow2(p.smem_copies) || p.smem_copies > 32)
     return "smem_copies=" + std::to_string(p.smem_copies) + " is not a power of two <= 32";
   const std::size_t smem = gemv_smem_bytes(f, p);
-  if (smem > d.smem_per_block_optin_bytes)
+  if (smem + kStaticSmemReserveBytes > d.smem_per_block_optin_bytes)
     return "codebook cache needs " + std::to_string(smem) + " B of shared memory, the block may " +
            "have " + std::to_string(d.smem_per_block_optin_bytes);
   if (!find_kernel(f, int(tier_of(p)))) return "no kernel instance for this format";
@@ -147,6 +151,7 @@ struct Launch {
   GemvKernelFn fn = nullptr;
   GemvKernelArgs k{};
   int grid = 0, threads = 0;
+  int resident_blocks = 0;  // blocks the device holds at once (occupancy x SMs)
   std::size_t smem = 0;
 };
 
@@ -199,7 +204,8 @@ cudaError_t plan(const VqGemvArgs& a, const GemvParams& p, Launch& out) {
   const int per_sm = blocks_per_sm(out.fn, out.threads, out.smem, d.smem_per_block_optin_bytes);
   if (per_sm <= 0) return cudaErrorInvalidConfiguration;
   const int fit = p.blocks_per_sm > 0 ? std::min(per_sm, p.blocks_per_sm) : per_sm;
-  out.grid = std::min(k.items, fit * d.sm_count);
+  out.resident_blocks = fit * d.sm_count;
+  out.grid = std::min(k.items, out.resident_blocks);
   return cudaSuccess;
 }
 
@@ -208,6 +214,32 @@ cudaError_t plan(const VqGemvArgs& a, const GemvParams& p, Launch& out) {
 int gemv_grid_blocks(const VqGemvArgs& args, const GemvParams& params) {
   Launch l;
   return plan(args, params, l) == cudaSuccess ? l.grid : 0;
+}
+
+int gemv_pick_split_k(const VqGemvArgs& args, const GemvParams& params) {
+  GemvParams p = params;
+  p.split_k = 1;
+  Launch l;
+  if (plan(args, p, l) != cudaSuccess) return 1;
+  const GemvFormat& f = args.format;
+  const int rtb = (l.k.row_tiles + p.warps - 1) / p.warps;
+  const int max_split = f.tile_cols > 0 ? int(f.cols / f.tile_cols) : l.k.chunks;
+  const int fit = l.resident_blocks;
+  int best = 1;
+  double best_eff = -1;
+  for (int s = 1; s <= max_split; ++s) {
+    // Keep at least 4 chunks per item (the code prefetch needs a run to pay off).
+    if (s > 1 && f.tile_cols == 0 && l.k.chunks / s < 4) break;
+    const long items = long(rtb) * s;
+    const long waves = (items + fit - 1) / fit;
+    const double eff = double(items) / double(waves * fit);
+    if (eff > best_eff + 0.02) {
+      best_eff = eff;
+      best = s;
+    }
+    if (best_eff >= 0.95) break;
+  }
+  return best;
 }
 
 cudaError_t vq_gemv(const VqGemvArgs& args, const GemvParams& params, cudaStream_t stream) {

@@ -34,6 +34,11 @@ GemvDevice gemv_device(int device = 0);
 // synchronise.
 cudaError_t vq_gemv(const VqGemvArgs& args, const GemvParams& params, cudaStream_t stream);
 
+// A split_k for `params` (its own split_k ignored) that fills the persistent grid with whole
+// waves of work items (row tiles x k slices), keeping >= 4 chunks per item; 1 when the params
+// cannot run. The tuner searches around it.
+int gemv_pick_split_k(const VqGemvArgs& args, const GemvParams& params);
+
 // Number of blocks vq_gemv launches (persistent grid), for reports and the cost model.
 int gemv_grid_blocks(const VqGemvArgs& args, const GemvParams& params);
 

@@ -13,6 +13,16 @@
 #include "kernels/gemv_geometry.hpp"
 #include "kernels/gemv_kernel_args.hpp"
 
+// Register budget of the GEMV instances: at most 512 threads per block (128 registers), or a
+// cap for experiments (-DVQT_GEMV_MAXNREG=80).
+#ifndef VQT_GEMV_BOUNDS
+#if defined(VQT_GEMV_MAXNREG)
+#define VQT_GEMV_BOUNDS __maxnreg__(VQT_GEMV_MAXNREG)
+#else
+#define VQT_GEMV_BOUNDS __launch_bounds__(512)
+#endif
+#endif
+
 namespace vqt::dev {
 
 __device__ __forceinline__ uint4 ld_stream_v4(const void* p) {
@@ -64,13 +74,33 @@ __device__ __forceinline__ ChunkCodes<HI> load_chunk(const GemvKernelArgs& a,
   return c;
 }
 
+// Code q (0..15) of a lane's chunk. PRMT picks byte q % 4 of a word with zero fill.
 template <int HI>
 __device__ __forceinline__ std::uint32_t code_at(const ChunkCodes<HI>& c, int q) {
   const std::uint32_t lo_words[4] = {c.lo.x, c.lo.y, c.lo.z, c.lo.w};
-  std::uint32_t idx = (lo_words[q / 4] >> (8 * (q % 4))) & 0xFFu;
-  if constexpr (HI == 4) idx |= ((c.hi[q / 8] >> (4 * (q % 8))) & 0xFu) << 8;
-  if constexpr (HI == 8) idx |= ((c.hi[q / 4] >> (8 * (q % 4))) & 0xFFu) << 8;
-  return idx;
+  if constexpr (HI == 8) {
+    // byte 0 from lo, byte 1 from hi, upper bytes masked.
+    return __byte_perm(lo_words[q / 4], c.hi[q / 4], (q % 4) | ((4 + q % 4) << 4)) & 0xFFFFu;
+  } else {
+    std::uint32_t idx = __byte_perm(lo_words[q / 4], 0u, 0x4440u | std::uint32_t(q % 4));
+    if constexpr (HI == 4) {
+      const int sh = 4 * (q % 8) - 8;  // nibble q % 8 of the word to bits [11:8]
+      const std::uint32_t h = sh >= 0 ? c.hi[q / 8] >> sh : c.hi[q / 8] << -sh;
+      idx |= h & 0xF00u;
+    }
+    return idx;
+  }
+}
+
+// Lattice codes: table row (low byte) and the 8 sign bits (high byte).
+template <int HI>
+__device__ __forceinline__ std::uint32_t lattice_row(const ChunkCodes<HI>& c, int q) {
+  const std::uint32_t lo_words[4] = {c.lo.x, c.lo.y, c.lo.z, c.lo.w};
+  return __byte_perm(lo_words[q / 4], 0u, 0x4440u | std::uint32_t(q % 4));
+}
+template <int HI>
+__device__ __forceinline__ std::uint32_t lattice_signs(const ChunkCodes<HI>& c, int q) {
+  return __byte_perm(c.hi[HI == 8 ? q / 4 : 0], 0u, 0x4440u | std::uint32_t(q % 4));
 }
 
 template <int V, int R, int HI, bool LAT, int TIER>
@@ -85,24 +115,24 @@ struct GemvWarp {
   static constexpr int NREG = TIER == 2 ? kGemvMaxRegEntriesDev : 0;
 
   // Multiplies the chunks [c0, c1) of row tile `rt` into acc.
+  template <bool ALL>
   static __device__ __forceinline__ void run(const GemvKernelArgs& a,
                                              const CbCache<V, R, TIER, NREG>& cache, int rt, int c0,
                                              int c1, int lane, int n_tiles, float (&acc)[2][4]) {
     const int g = lane >> 2, t = lane & 3;
     const std::size_t base = std::size_t(rt) * std::size_t(a.chunks) * 32 + std::size_t(lane);
     if (c0 >= c1) return;
+    // Software pipeline: the codes of chunk ch + 1 are in flight while chunk ch is decoded.
     ChunkCodes<HI> cur = load_chunk<HI>(a, base + std::size_t(c0) * 32);
-    ChunkCodes<HI> nxt = cur;
-    if (c0 + 1 < c1) nxt = load_chunk<HI>(a, base + std::size_t(c0 + 1) * 32);
     for (int ch = c0; ch < c1; ++ch) {
-      ChunkCodes<HI> nn = nxt;
-      if (ch + 2 < c1) nn = load_chunk<HI>(a, base + std::size_t(ch + 2) * 32);
-      chunk(a, cache, cur, ch, g, t, n_tiles, acc);
+      ChunkCodes<HI> nxt = cur;
+      if (ch + 1 < c1) nxt = load_chunk<HI>(a, base + std::size_t(ch + 1) * 32);
+      chunk<ALL>(a, cache, cur, ch, g, t, n_tiles, acc);
       cur = nxt;
-      nxt = nn;
     }
   }
 
+  template <bool ALL>
   static __device__ __forceinline__ void chunk(const GemvKernelArgs& a,
                                                const CbCache<V, R, TIER, NREG>& cache,
                                                const ChunkCodes<HI>& codes, int ch, int g, int t,
@@ -134,9 +164,14 @@ struct GemvWarp {
           CbEntry<V> sum;
 #pragma unroll
           for (int l = 0; l < R; ++l) {
-            const std::uint32_t idx = code_at<HI>(codes, ((s * 2 + rh) * CW + cw) * R + l);
-            CbEntry<V> e = cache.lookup(l, LAT ? (idx & 0xFFu) : idx);
-            if constexpr (LAT) apply_lattice_signs(e, idx >> 8);
+            const int q = ((s * 2 + rh) * CW + cw) * R + l;
+            CbEntry<V> e;
+            if constexpr (LAT) {
+              e = cache.template lookup<ALL>(l, lattice_row<HI>(codes, q));
+              apply_lattice_signs(e, lattice_signs<HI>(codes, q));
+            } else {
+              e = cache.template lookup<ALL>(l, code_at<HI>(codes, q));
+            }
             sum = l == 0 ? e : add_entries<V>(sum, e);
           }
 #pragma unroll
@@ -154,7 +189,7 @@ struct GemvWarp {
 };
 
 template <int V, int R, int HI, bool LAT, int TIER>
-__global__ void __launch_bounds__(512) vq_gemv_kernel(const GemvKernelArgs a) {
+__global__ void VQT_GEMV_BOUNDS vq_gemv_kernel(const GemvKernelArgs a) {
   using Warp = GemvWarp<V, R, HI, LAT, TIER>;
   extern __shared__ uint4 smem_raw[];
   __shared__ int s_last;
@@ -162,6 +197,8 @@ __global__ void __launch_bounds__(512) vq_gemv_kernel(const GemvKernelArgs a) {
   const int g = lane >> 2, t = lane & 3;
   const int n_tiles = a.batch > 8 ? 2 : 1;
   const bool per_tile = a.tile_chunks > 0;
+  // Every entry in shared memory: lookups skip the tier test (a second copy of the loop).
+  const bool all_smem = TIER == 1 && a.n_smem == a.stored;
 
   CbCache<V, R, TIER, Warp::NREG> cache;
   cache.view.global = a.codebooks;
@@ -200,13 +237,24 @@ __global__ void __launch_bounds__(512) vq_gemv_kernel(const GemvKernelArgs a) {
         __syncthreads();
         fill(tile_row * ntc + tc);
         __syncthreads();
-        if (active)
-          Warp::run(a, cache, rt, tc * a.tile_chunks, (tc + 1) * a.tile_chunks, lane, n_tiles, acc);
+        if (active) {
+          if (all_smem)
+            Warp::template run<true>(a, cache, rt, tc * a.tile_chunks, (tc + 1) * a.tile_chunks,
+                                     lane, n_tiles, acc);
+          else
+            Warp::template run<false>(a, cache, rt, tc * a.tile_chunks, (tc + 1) * a.tile_chunks,
+                                      lane, n_tiles, acc);
+        }
       }
     } else {
       const int c0 = int(std::int64_t(ks) * a.chunks / a.split_k);
       const int c1 = int(std::int64_t(ks + 1) * a.chunks / a.split_k);
-      if (active) Warp::run(a, cache, rt, c0, c1, lane, n_tiles, acc);
+      if (active) {
+        if (all_smem)
+          Warp::template run<true>(a, cache, rt, c0, c1, lane, n_tiles, acc);
+        else
+          Warp::template run<false>(a, cache, rt, c0, c1, lane, n_tiles, acc);
+      }
     }
     // Epilogue. acc[nt][i]: row rt*16 + g + 8*(i/2), batch 8*nt + 2*t + (i%2).
     if (a.split_k == 1) {

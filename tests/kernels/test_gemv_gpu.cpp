@@ -74,8 +74,8 @@ struct Case {
 const std::vector<Case>& cases() {
   static const std::vector<Case> list = {
       {"quip#-4", 200, 512},  {"aqlm-3", 200, 512},    {"gptvq-2", 512, 512},
-      {"aqlm-2x8", 136, 384}, {"aqlm-1x16", 120, 512}, {"vq:2,8,1", 200, 256},
-      {"vq:4,10,1", 72, 384}, {"vq:8,14,2", 96, 256},  {"vq:2,12,2", 64, 128},
+      {"aqlm-2x8", 136, 384}, {"aqlm-1x16", 120, 768}, {"vq:2,8,1", 200, 256},
+      {"vq:4,10,1", 72, 384}, {"vq:8,14,2", 96, 384},  {"vq:2,12,2", 64, 128},
       {"vq:4,16,2", 40, 256},
   };
   return list;
@@ -87,6 +87,8 @@ GemvParams resolve(GemvParams p, const GemvFormat& f, const GemvDevice& d) {
   if (p.n_smem < 0) p.n_smem = stored / -p.n_smem;
   while (p.n_smem > 0 && gemv_smem_bytes(f, p) > d.smem_per_block_optin_bytes) p.n_smem /= 2;
   if (p.n_reg > p.n_smem) p.n_reg = p.n_smem;
+  const std::int64_t chunks = f.cols / gemv_geometry(f.vec_size, f.residuals).chunk_k;
+  if (p.split_k > chunks) p.split_k = int(chunks);
   if (f.tile_rows > 0) {
     while (f.tile_rows % (16 * p.warps) != 0) p.warps /= 2;
     if (p.split_k > f.cols / f.tile_cols) p.split_k = int(f.cols / f.tile_cols);
