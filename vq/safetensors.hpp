@@ -5,7 +5,9 @@
 // relative to the data section) and may hold "__metadata__", a map of strings.
 //
 // A VQ tensor named NAME (default "weight") is stored as:
-//   NAME.codes      U16 [rows][cols / v][r]               the VqTensor codes, unpacked
+//   NAME.codes      U16 [rows][cols / v][r]               the VqTensor codes, unpacked, or
+//                   U8 [ceil(rows * cols / v * r * b / 8)] the same codes in the same order as a
+//                                                         b-bit stream (vq/packing.hpp layout)
 //   NAME.codebooks  F32 or F16 [instances][r][stored][v]  the VqTensor codebooks
 //   NAME.histogram  U64 [r][stored]                       optional index histogram
 // and __metadata__ entries (all strings):
@@ -76,6 +78,7 @@ void write_safetensors(const std::string& path, const std::vector<SafetensorsBlo
 struct VqWriteOptions {
   std::string name = "weight";
   bool fp16_codebooks = false;  // F16 codebooks (rounded to nearest even) instead of F32
+  bool packed_codes = false;    // NAME.codes as a b-bit stream (U8, see above) instead of U16
 };
 
 void write_vq_safetensors(const std::string& path, const VqTensor& t,

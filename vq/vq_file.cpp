@@ -4,6 +4,7 @@
 
 #include "vq/error.hpp"
 #include "vq/half.hpp"
+#include "vq/packing.hpp"
 #include "vq/reorder.hpp"
 #include "vq/safetensors.hpp"
 
@@ -32,8 +33,13 @@ void write_vq_safetensors(const std::string& path, const VqTensor& t,
   const auto& c = t.config;
   const std::int64_t r = c.residuals, stored = c.stored_entries();
   std::vector<SafetensorsBlob> blobs;
-  blobs.push_back(
-      {opt.name + ".codes", "U16", {t.rows, t.groups_per_row(), r}, raw_bytes(t.codes)});
+  if (opt.packed_codes) {
+    const auto packed = pack_indices(t.codes.data(), std::int64_t(t.codes.size()), c.index_bits);
+    blobs.push_back({opt.name + ".codes", "U8", {std::int64_t(packed.size())}, raw_bytes(packed)});
+  } else {
+    blobs.push_back(
+        {opt.name + ".codes", "U16", {t.rows, t.groups_per_row(), r}, raw_bytes(t.codes)});
+  }
   SafetensorsBlob cb{opt.name + ".codebooks", "F32", {t.instances(), r, stored, c.vec_size}, {}};
   if (opt.fp16_codebooks) {
     std::vector<std::uint16_t> h(t.codebooks.size());
@@ -144,10 +150,18 @@ VqFile read_vq_safetensors(const std::string& path, const std::string& name) {
     }
     return e;
   };
-  expect(name + ".codes", {"U16"}, {rows, t.groups_per_row(), r});
-  const std::string code_bytes = f.read(name + ".codes");
-  t.codes.resize(code_bytes.size() / 2);
-  std::memcpy(t.codes.data(), code_bytes.data(), code_bytes.size());
+  const std::int64_t n_codes = rows * t.groups_per_row() * r;
+  if (f.at(name + ".codes").dtype == "U8") {
+    expect(name + ".codes", {"U8"}, {packed_bytes(n_codes, c.index_bits)});
+    const std::string code_bytes = f.read(name + ".codes");
+    t.codes = unpack_indices(reinterpret_cast<const std::uint8_t*>(code_bytes.data()),
+                             std::int64_t(code_bytes.size()), n_codes, c.index_bits);
+  } else {
+    expect(name + ".codes", {"U16", "U8"}, {rows, t.groups_per_row(), r});
+    const std::string code_bytes = f.read(name + ".codes");
+    t.codes.resize(code_bytes.size() / 2);
+    std::memcpy(t.codes.data(), code_bytes.data(), code_bytes.size());
+  }
   const auto& cb =
       expect(name + ".codebooks", {"F32", "F16"}, {t.instances(), r, stored, c.vec_size});
   const std::size_t n_cb = std::size_t(t.instances() * r * stored * c.vec_size);

@@ -118,6 +118,31 @@ TEST_F(Safetensors, Fp16CodebooksAndCustomNameWithoutHistogram) {
                 h.counts[std::size_t(l)][std::size_t(e)]);
 }
 
+TEST_F(Safetensors, PackedCodesRoundTripForOddWidths) {
+  std::uint64_t seed = std::random_device{}();
+  for (const char* spec : {"aqlm-3", "vq:4,5,3", "vq:2,1,1", "quip#-4", "vq:8,13,1"}) {
+    const VqTensor t = test::random_tensor(parse_vq(spec), 7, 64, seed++);
+    const std::string p = path("p.safetensors");
+    VqWriteOptions o;
+    o.packed_codes = true;
+    write_vq_safetensors(p, t, nullptr, o);
+    const auto [header, data] = split(slurp(p));
+    EXPECT_EQ(header["weight.codes"]["dtype"], "U8");
+    const std::int64_t n = std::int64_t(t.codes.size());
+    EXPECT_EQ(header["weight.codes"]["shape"][0].get<std::int64_t>(),
+              (n * t.config.index_bits + 7) / 8)
+        << spec;
+    const VqFile f = read_vq_safetensors(p);
+    EXPECT_EQ(f.tensor.codes, t.codes) << spec;
+    // A packed stream of the wrong length is a shape error.
+    json hd = header;
+    hd["weight.codes"]["shape"] = {hd["weight.codes"]["shape"][0].get<std::int64_t>() - 1};
+    hd["weight.codes"]["data_offsets"][1] = hd["weight.codes"]["data_offsets"][1].get<int>() - 1;
+    spit(p, with_header(hd, data));
+    expect_error(p, "weight.codes' has shape");
+  }
+}
+
 TEST_F(Safetensors, ContainerCorruptionsAreInputErrors) {
   const VqTensor t = test::random_tensor(parse_vq("aqlm-3"), 8, 32, 9);
   const std::string good = path("good.safetensors");
