@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <thread>
 
 #include "vq/error.hpp"
 
@@ -26,6 +27,7 @@ static void dequantize_row(const VqTensor& w, std::int64_t row, float* out) {
 }
 
 std::vector<float> dequantize(const VqTensor& w) {
+  w.check_consistent();
   std::vector<float> out(std::size_t(w.rows * w.cols));
   for (std::int64_t n = 0; n < w.rows; ++n) dequantize_row(w, n, out.data() + n * w.cols);
   return out;
@@ -33,16 +35,29 @@ std::vector<float> dequantize(const VqTensor& w) {
 
 std::vector<double> reference_gemm(const VqTensor& w, const float* x, std::int64_t m) {
   if (m <= 0) throw InputError("reference_gemm: m=" + std::to_string(m) + " must be positive");
+  w.check_consistent();
   std::vector<double> y(std::size_t(m * w.rows), 0.0);
-  std::vector<float> wrow(std::size_t(w.cols));
-  for (std::int64_t n = 0; n < w.rows; ++n) {
-    dequantize_row(w, n, wrow.data());
-    for (std::int64_t i = 0; i < m; ++i) {
-      const float* xi = x + i * w.cols;
-      double acc = 0.0;
-      for (std::int64_t k = 0; k < w.cols; ++k) acc += double(xi[k]) * double(wrow[std::size_t(k)]);
-      y[std::size_t(i * w.rows + n)] = acc;
+  // Output rows are independent: split them over up to 2 threads (results do not depend on it).
+  auto rows = [&](std::int64_t n0, std::int64_t n1) {
+    std::vector<float> wrow(static_cast<std::size_t>(w.cols));
+    for (std::int64_t n = n0; n < n1; ++n) {
+      dequantize_row(w, n, wrow.data());
+      for (std::int64_t i = 0; i < m; ++i) {
+        const float* xi = x + i * w.cols;
+        double acc = 0.0;
+        for (std::int64_t k = 0; k < w.cols; ++k)
+          acc += double(xi[k]) * double(wrow[std::size_t(k)]);
+        y[std::size_t(i * w.rows + n)] = acc;
+      }
     }
+  };
+  if (w.rows * w.cols * m < (std::int64_t{1} << 22)) {
+    rows(0, w.rows);
+  } else {
+    const std::int64_t half = w.rows / 2;
+    std::thread other(rows, half, w.rows);
+    rows(0, half);
+    other.join();
   }
   return y;
 }

@@ -4,6 +4,7 @@
 #include <random>
 
 #include "random_tensor.hpp"
+#include "vq/error.hpp"
 #include "vq/reference.hpp"
 
 using namespace vqt;
@@ -80,4 +81,32 @@ TEST(Reference, GemmAndGemvMatchNaiveFp64Loops) {
         }
     }
   }
+}
+
+TEST(Reference, LargeGemmSplitOverThreadsMatchesDequantizedProduct) {
+  const std::int64_t n = 256, k = 1024, m = 16;  // large enough for the threaded path
+  std::mt19937_64 rng(std::random_device{}());
+  const VqTensor t = test::random_tensor(parse_vq("aqlm-2x8"), n, k, rng());
+  std::normal_distribution<float> nd;
+  std::vector<float> x(std::size_t(m * k));
+  for (auto& e : x) e = nd(rng);
+  const auto w = dequantize(t);
+  const auto y = reference_gemm(t, x.data(), m);
+  for (std::int64_t i = 0; i < m; ++i)
+    for (std::int64_t r = 0; r < n; ++r) {
+      double want = 0;
+      for (std::int64_t c = 0; c < k; ++c)
+        want += double(x[std::size_t(i * k + c)]) * double(w[std::size_t(r * k + c)]);
+      ASSERT_EQ(y[std::size_t(i * n + r)], want) << i << "," << r;  // same order, same bits
+    }
+}
+
+TEST(Reference, RejectsInconsistentTensors) {
+  VqTensor t = test::random_tensor(parse_vq("vq:4,6,1"), 4, 16, 1);
+  t.codes[3] = 64;  // does not fit in 6 bits
+  EXPECT_THROW(dequantize(t), InputError);
+  t.codes[3] = 0;
+  t.codebooks.pop_back();
+  std::vector<float> x(16, 1.0f);
+  EXPECT_THROW(reference_gemm(t, x.data(), 1), InputError);
 }
