@@ -44,8 +44,8 @@ Prepared prepare(const float* c, std::int64_t k, int dim) {
 }
 
 // The kernels below are instantiated for the baseline ISA, AVX2 and (assignment only) AVX-512,
-// picked at run time. No FMA contraction happens (-std=c++17 implies -ffp-contract=off), so both
-// versions compute bit-identical distances and codes.
+// picked at run time. No FMA contraction happens (-std=c++17 implies -ffp-contract=off), so all
+// of them compute bit-identical distances and codes.
 #define VQT_ALWAYS_INLINE __attribute__((always_inline)) inline
 
 // Smallest value of d[0..kBlock), lane-wise so it vectorises.
