@@ -44,7 +44,7 @@ Prepared prepare(const float* c, std::int64_t k, int dim) {
 }
 
 // The kernels below are instantiated for the baseline ISA, AVX2 and (assignment only) AVX-512,
-// picked at run time. No FMA contraction happens (-std=c++17 implies -ffp-contract=off), so all
+// picked at run time. kmeans.cpp is compiled with -ffp-contract=off (vq/CMakeLists.txt), so all
 // of them compute bit-identical distances and codes.
 #define VQT_ALWAYS_INLINE __attribute__((always_inline)) inline
 
