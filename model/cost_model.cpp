@@ -52,8 +52,7 @@ void kernel_terms(const PreparedProblem& p, const Candidate& c, const detail::Ge
     const double lanes_per_phase = active / std::max(1, 32 * width / 128);
     const double distinct = distinct_fraction(lanes_per_phase, q);
     const double wf = smem_wavefronts_per_request(p.row_bytes, active, distinct, c.smem_copies);
-    const double ideal_wf = smem_wavefronts_per_request(p.row_bytes, active, 0.0, 1);
-    r.conflict_factor = wf / ideal_wf;
+    r.conflict_factor = wf * p.rates.inv_ideal_wavefronts;
     smem_wf += requests * touch * wf;
   }
 
@@ -116,10 +115,9 @@ void kernel_terms(const PreparedProblem& p, const Candidate& c, const detail::Ge
   }
 
   // Only a block's first fill is exposed; later ones (next codebook tile) are prefetched.
-  r.fill_s = fill_exposed_s(fill_bytes_block / g.fills_per_block, bps, r.waves, sms,
-                            s.l2_bw_bytes_per_s() * k.l2_efficiency, k.fill_exposed_fraction);
-  r.reduction_s = level_time_s(reduction_bytes(g.reduction_outputs, g.splits),
-                               s.l2_bw_bytes_per_s(), k.l2_efficiency);
+  r.fill_s = fill_exposed_s(fill_bytes_block / g.fills_per_block, bps, r.waves,
+                            rt.fill_s_per_byte_per_sm, k.fill_exposed_fraction);
+  r.reduction_s = reduction_bytes(g.reduction_outputs, g.splits) * rt.l2_s_per_byte;
   const int kernels = g.kernels + (g.splits > 1 ? 1 : 0);  // + zero-init / combine kernel
   r.launch_s = launch_time_s(kernels, s.launch_overhead_s(), k.launch_overlap);
 }
@@ -129,7 +127,7 @@ void kernel_terms(const PreparedProblem& p, const Candidate& c, const detail::Ge
 bool runnable(const PreparedProblem& p, const Candidate& c) {
   detail::Geometry g;
   if (detail::geometry(p, c, g)) return false;
-  return occupancy(p.spec, c.threads, g.regs, int(g.smem_bytes)).blocks_per_sm > 0;
+  return p.occupancy_table.lookup(c.threads, g.regs, int(g.smem_bytes)).blocks_per_sm > 0;
 }
 
 std::string can_run(const PreparedProblem& p, const Candidate& c) {
@@ -143,7 +141,7 @@ std::string can_run(const PreparedProblem& p, const Candidate& c) {
       s += " (" + std::to_string(g.regs) + " > " + std::to_string(p.spec.max_regs_per_thread) + ")";
     return s;
   }
-  const Occupancy o = occupancy(p.spec, c.threads, g.regs, int(g.smem_bytes));
+  const Occupancy o = p.occupancy_table.lookup(c.threads, g.regs, int(g.smem_bytes));
   if (o.blocks_per_sm == 0)
     return std::string("no block fits on an SM (limit: ") + to_string(o.limit) + ")";
   return "";
@@ -153,7 +151,7 @@ Prediction predict(const PreparedProblem& p, const Candidate& c) {
   detail::Geometry g;
   Occupancy occ;
   if (detail::geometry(p, c, g) != nullptr ||
-      (occ = occupancy(p.spec, c.threads, g.regs, int(g.smem_bytes))).blocks_per_sm == 0) {
+      (occ = p.occupancy_table.lookup(c.threads, g.regs, int(g.smem_bytes))).blocks_per_sm == 0) {
     Prediction bad{};
     bad.ideal_s = p.ideal_s;
     bad.occ = occ;

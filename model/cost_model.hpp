@@ -62,8 +62,11 @@ struct PreparedProblem {
     double l1_entries_per_byte = 0;              // L1 capacity efficiency / row bytes
     double l2_entries = 0;                       // L2 rows available per live codebook
     double dequant_ops_per_lookup = 0;           // unpack + v x dequant ops
+    double fill_s_per_byte_per_sm = 0;           // SMs / (L2 bandwidth x efficiency)
+    double inv_ideal_wavefronts = 0;             // 1 / smem_ideal_wavefronts(row bytes)
   } rates;
-  int m32 = 0, n32 = 0, k32 = 0;  // gemv / gemm sizes (validated <= 2^24)
+  int m32 = 0, n32 = 0, k32 = 0;   // gemv / gemm sizes (validated <= 2^24)
+  OccupancyTable occupancy_table;  // the spec's occupancy rules, register/warp limits tabulated
 };
 
 // cdf: sorted CDF (IndexHistogram::sorted_cdf()), size = problem.vq.stored_entries(). Validates

@@ -86,4 +86,43 @@ Occupancy occupancy(const GpuSpec& s, int threads, int regs_per_thread, int smem
   return o;
 }
 
+OccupancyTable::OccupancyTable(const GpuSpec& spec) : spec_(spec) {
+  for (int w = 1; w <= 32; ++w)
+    for (int r8 = 0; r8 <= 32; ++r8) {
+      // No shared memory: the smallest of the other limits, with occupancy()'s tie order.
+      const Occupancy o = occupancy(spec, w * spec.warp_size, r8 * 8, 0);
+      Cell& c = cells_[w][r8];
+      c.regs_per_warp = o.regs_per_warp;
+      c.blocks = short(o.blocks_per_sm);
+      c.limit = o.limit;
+      if (o.limit == OccupancyLimit::shared_memory)
+        c.limit = OccupancyLimit::blocks;  // unreachable
+    }
+}
+
+Occupancy OccupancyTable::lookup(int threads, int regs_per_thread, int smem_bytes) const {
+  if (threads <= 0 || threads % spec_.warp_size != 0 || threads > spec_.max_threads_per_block ||
+      regs_per_thread < 0 || regs_per_thread > 256 || regs_per_thread % 8 != 0 || smem_bytes < 0)
+    return occupancy(spec_, threads, regs_per_thread, smem_bytes);
+  const int warps = threads / spec_.warp_size;
+  const Cell& c = cells_[warps][regs_per_thread / 8];
+  Occupancy o;
+  o.regs_per_warp = c.regs_per_warp;
+  o.blocks_per_sm = c.blocks;
+  o.limit = c.limit;
+  o.smem_per_block_bytes =
+      round_up(smem_bytes + spec_.reserved_smem_per_block_bytes, spec_.smem_alloc_unit_bytes);
+  const int by_smem = smem_bytes > spec_.max_smem_per_block_bytes ? 0
+                      : o.smem_per_block_bytes > 0
+                          ? spec_.smem_per_sm_bytes / o.smem_per_block_bytes
+                          : 1 << 30;
+  if (by_smem < o.blocks_per_sm) {
+    o.blocks_per_sm = by_smem;
+    o.limit = OccupancyLimit::shared_memory;
+  }
+  o.active_warps_per_sm = o.blocks_per_sm * warps;
+  o.occupancy = double(o.active_warps_per_sm) / double(spec_.max_warps_per_sm);
+  return o;
+}
+
 }  // namespace vqt

@@ -33,4 +33,24 @@ struct Occupancy {
 Occupancy occupancy(const GpuSpec& spec, int threads_per_block, int regs_per_thread,
                     int smem_bytes_per_block);
 
+// The register, warp-slot and block limits precomputed for every (warps per block, registers per
+// thread in multiples of 8), so the cost model computes only the shared-memory limit per candidate.
+// lookup() equals occupancy() for every input (tests/model/test_occupancy.cpp checks all of them);
+// inputs outside the table fall back to occupancy().
+class OccupancyTable {
+ public:
+  OccupancyTable() = default;
+  explicit OccupancyTable(const GpuSpec& spec);
+  Occupancy lookup(int threads_per_block, int regs_per_thread, int smem_bytes_per_block) const;
+
+ private:
+  struct Cell {
+    short blocks = 0;
+    OccupancyLimit limit = OccupancyLimit::invalid;
+    int regs_per_warp = 0;
+  };
+  GpuSpec spec_;
+  Cell cells_[33][33] = {};  // [warps per block][regs / 8]
+};
+
 }  // namespace vqt

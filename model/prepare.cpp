@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "model/cost_model.hpp"
+#include "model/terms.hpp"
 #include "vq/error.hpp"
 
 namespace vqt {
@@ -130,7 +131,10 @@ PreparedProblem prepare(const Problem& problem, const GpuSpec& spec, const Model
   rt.l1_entries_per_byte = coef.l1_capacity_efficiency / p.row_bytes;
   rt.l2_entries = double(spec.l2_bytes) * coef.l2_capacity_efficiency /
                   (p.row_bytes * std::max(1.0, p.live_codebooks));
+  rt.fill_s_per_byte_per_sm = spec.sm_count * rt.l2_s_per_byte;
+  rt.inv_ideal_wavefronts = 1.0 / smem_ideal_wavefronts(p.row_bytes);
   rt.dequant_ops_per_lookup = coef.unpack_ops_per_code + vq.vec_size * coef.dequant_ops_per_element;
+  p.occupancy_table = OccupancyTable(spec);
   p.m32 = int(problem.m);
   p.n32 = int(problem.n);
   p.k32 = int(problem.k);

@@ -156,15 +156,22 @@ inline double reduction_bytes(double outputs, int splits) {
 }
 
 // Assumes a block stages its shared-memory codebook part from L2 before using it, with L2 bandwidth
-// shared evenly by the SMs: the first wave's resident blocks all wait for their fills, later
-// blocks start staggered so only their own fill is exposed: seconds exposed over `waves` waves.
+// shared evenly by the SMs (`sm_s_per_byte` = SMs / L2 bandwidth): the first wave's resident blocks
+// all wait for their fills, later blocks start staggered so only their own fill is exposed:
+// seconds exposed over `waves` waves.
 inline double fill_exposed_s(double fill_bytes_per_block, int blocks_per_sm, double waves,
-                             int sm_count, double l2_bw_bytes_per_s, double exposed_fraction) {
+                             double sm_s_per_byte, double exposed_fraction) {
   if (fill_bytes_per_block <= 0 || blocks_per_sm <= 0 || waves <= 0) return 0.0;
-  const double per_sm_bw = l2_bw_bytes_per_s / sm_count;
-  const double first_wave = fill_bytes_per_block * blocks_per_sm / per_sm_bw;  // all at once
-  const double later = (waves - 1.0) * fill_bytes_per_block / per_sm_bw;       // staggered
-  return (first_wave + std::max(0.0, later)) * exposed_fraction;
+  const double first_wave = fill_bytes_per_block * blocks_per_sm;  // all at once
+  const double later = (waves - 1.0) * fill_bytes_per_block;       // staggered
+  return (first_wave + std::max(0.0, later)) * sm_s_per_byte * exposed_fraction;
+}
+
+// Assumes no bank conflicts and every lane distinct or broadcast-free: the wavefronts one warp
+// request of `row_bytes`-wide rows needs (16-byte loads, 128 bytes per wavefront).
+inline double smem_ideal_wavefronts(int row_bytes) {
+  const int width = std::clamp(row_bytes, 4, 16);
+  return double(std::max(1, (row_bytes + 15) / 16) * std::max(1, 32 * width / 128));
 }
 
 // Assumes a fixed cost per kernel launch of which `overlap` is hidden by the previous kernel.

@@ -2,6 +2,8 @@
 // for the rules. Each case writes the arithmetic out.
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "model/gpu_spec.hpp"
 #include "model/occupancy.hpp"
 
@@ -72,4 +74,25 @@ TEST(Occupancy, Ada) {
 TEST(Occupancy, InvalidLaunch) {
   EXPECT_EQ(occupancy(find_gpu("h100"), 0, 32, 0).limit, OccupancyLimit::invalid);
   EXPECT_EQ(occupancy(find_gpu("h100"), 1025, 32, 0).blocks_per_sm, 0);
+}
+
+TEST(Occupancy, TableEqualsTheRulesEverywhere) {
+  std::mt19937 rng(std::random_device{}());
+  for (const auto& g : gpu_specs()) {
+    const OccupancyTable t(g);
+    std::uniform_int_distribution<int> smem(0, g.max_smem_per_block_bytes + 2048);
+    for (int threads = 32; threads <= 1024; threads += 32)
+      for (int regs = 0; regs <= 256; regs += 8)
+        for (int s : {0, 1, 1024, smem(rng), smem(rng), g.max_smem_per_block_bytes,
+                      g.max_smem_per_block_bytes + 1}) {
+          const Occupancy a = occupancy(g, threads, regs, s), b = t.lookup(threads, regs, s);
+          ASSERT_EQ(a.blocks_per_sm, b.blocks_per_sm) << g.key << " " << threads << " " << regs;
+          ASSERT_EQ(a.limit, b.limit) << g.key << " " << threads << " " << regs << " " << s;
+          ASSERT_EQ(a.smem_per_block_bytes, b.smem_per_block_bytes);
+          ASSERT_EQ(a.regs_per_warp, b.regs_per_warp);
+          ASSERT_DOUBLE_EQ(a.occupancy, b.occupancy);
+        }
+    // Outside the table (odd registers, odd threads): falls back to the rules.
+    EXPECT_EQ(t.lookup(100, 37, 0).blocks_per_sm, occupancy(g, 100, 37, 0).blocks_per_sm);
+  }
 }

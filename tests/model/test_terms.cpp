@@ -81,6 +81,13 @@ TEST(Terms, SmemWavefrontsAndCopies) {
   // 32-byte rows (v = 16): two LDS.128.
   EXPECT_NEAR(smem_wavefronts_per_request(32, 32, 1.0, 1), 8 * expected_max_load(8, 8), 1e-12);
   EXPECT_DOUBLE_EQ(smem_wavefronts_per_request(16, 0, 1.0, 1), 0.0);
+  // Conflict-free reference: one wavefront per 128 bytes of the warp's loads.
+  EXPECT_DOUBLE_EQ(smem_ideal_wavefronts(16), 4.0);
+  EXPECT_DOUBLE_EQ(smem_ideal_wavefronts(8), 2.0);
+  EXPECT_DOUBLE_EQ(smem_ideal_wavefronts(4), 1.0);
+  EXPECT_DOUBLE_EQ(smem_ideal_wavefronts(32), 8.0);
+  for (int row : {4, 8, 16, 32})
+    EXPECT_DOUBLE_EQ(smem_wavefronts_per_request(row, 32, 0.0, 1), smem_ideal_wavefronts(row));
 }
 
 TEST(Terms, CacheHitFraction) {
@@ -125,11 +132,13 @@ TEST(Terms, RegistersAndSelects) {
 TEST(Terms, ReductionFillLaunch) {
   EXPECT_DOUBLE_EQ(reduction_bytes(100, 1), 0.0);
   EXPECT_DOUBLE_EQ(reduction_bytes(100, 4), 100 * 4 * 2 * 4.0);
-  // 1 MB per block, 2 blocks/SM, 1 wave, 100 SMs sharing 1e12 B/s: 2 MB / 1e10 B/s = 200 us.
-  EXPECT_NEAR(fill_exposed_s(1e6, 2, 1, 100, 1e12, 1.0), 200e-6, 1e-12);
-  // A second wave adds one staggered fill: + 100 us.
-  EXPECT_NEAR(fill_exposed_s(1e6, 2, 2, 100, 1e12, 1.0), 300e-6, 1e-12);
-  EXPECT_DOUBLE_EQ(fill_exposed_s(0, 2, 1, 100, 1e12, 1.0), 0.0);
+  // 1 MB per block, 2 blocks/SM, 1 wave, 100 SMs sharing 1e12 B/s (1e-10 s per byte per SM):
+  // 2 MB / 1e10 B/s = 200 us.
+  EXPECT_NEAR(fill_exposed_s(1e6, 2, 1, 100 / 1e12, 1.0), 200e-6, 1e-12);
+  // A second wave adds one staggered fill: + 100 us; half exposed: half of it.
+  EXPECT_NEAR(fill_exposed_s(1e6, 2, 2, 100 / 1e12, 1.0), 300e-6, 1e-12);
+  EXPECT_NEAR(fill_exposed_s(1e6, 2, 2, 100 / 1e12, 0.5), 150e-6, 1e-12);
+  EXPECT_DOUBLE_EQ(fill_exposed_s(0, 2, 1, 100 / 1e12, 1.0), 0.0);
   EXPECT_DOUBLE_EQ(launch_time_s(2, 2.5e-6, 0.0), 5e-6);
   EXPECT_DOUBLE_EQ(launch_time_s(1, 2.5e-6, 1.0), 0.0);
 }
