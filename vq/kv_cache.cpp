@@ -149,6 +149,11 @@ KvCacheVq quantize_kv_cache(const VqConfig& config, const float* k, const float*
   return kv;
 }
 
+std::vector<std::uint16_t> kv_codes_u16(const KvCacheVq& kv, bool keys) {
+  const auto& c = keys ? kv.k_codes : kv.v_codes;
+  return std::vector<std::uint16_t>(c.begin(), c.end());
+}
+
 std::vector<float> dequantize_kv(const KvCacheVq& kv, bool keys) {
   const int v = kv.config.vec_size, r = kv.config.residuals;
   std::vector<float> out(std::size_t(kv.batch * kv.kv_heads * kv.context * kv.head_dim));

@@ -60,6 +60,10 @@ KvCacheVq quantize_kv_cache(const VqConfig& config, const float* k, const float*
                             std::int64_t batch, std::int64_t kv_heads, std::int64_t context,
                             std::int64_t head_dim, const QuantizeOptions& opt = {});
 
+// K or V codes widened to uint16, same order [batch][kv_heads][context][head_dim / v][r]: with
+// r = 1 this is the plain CQ code layout kernels/attention_layout.hpp packs for the device.
+std::vector<std::uint16_t> kv_codes_u16(const KvCacheVq& kv, bool keys);
+
 // Keys (keys = true) or values as float [batch][kv_heads][context][head_dim].
 std::vector<float> dequantize_kv(const KvCacheVq& kv, bool keys);
 

@@ -140,6 +140,9 @@ TEST(KvCache, QuantizerReordersExactlyAndRejectsBadConfigs) {
   const auto dk2 = dequantize_kv(kv, true), dv2 = dequantize_kv(kv, false);
   EXPECT_EQ(std::memcmp(dk.data(), dk2.data(), dk.size() * 4), 0);
   EXPECT_EQ(std::memcmp(dv.data(), dv2.data(), dv.size() * 4), 0);
+  const auto wide = kv_codes_u16(kv, false);
+  ASSERT_EQ(wide.size(), kv.v_codes.size());
+  for (std::size_t i = 0; i < wide.size(); ++i) ASSERT_EQ(wide[i], kv.v_codes[i]);
   const auto h = kv_histogram(kv);
   EXPECT_EQ(h.total(0), std::uint64_t(2 * batch * kvh * ctx * hd / 2));
   EXPECT_GT(h.top_mass(3), 3.0 / 256.0);
