@@ -141,6 +141,14 @@ TEST(Quantizer, DeterministicForASeedAndSamplesLargeTensors) {
   const auto b = quantize(parse_vq("vq:4,6,2"), w.data(), rows, cols, o);
   EXPECT_EQ(a.tensor.codes, b.tensor.codes);
   EXPECT_EQ(a.tensor.codebooks, b.tensor.codebooks);
+  // Instances spread over threads (per_tile) give the same result as one thread.
+  QuantizeOptions one, two;
+  one.threads = 1;
+  two.threads = 2;
+  const auto t1 = quantize(parse_vq("vq:4,5,2:tile=16x128"), w.data(), rows, cols, one);
+  const auto t2 = quantize(parse_vq("vq:4,5,2:tile=16x128"), w.data(), rows, cols, two);
+  EXPECT_EQ(t1.tensor.codes, t2.tensor.codes);
+  EXPECT_EQ(t1.tensor.codebooks, t2.tensor.codebooks);
   o.seed = 4;
   const auto c = quantize(parse_vq("vq:4,6,2"), w.data(), rows, cols, o);
   EXPECT_NE(a.tensor.codebooks, c.tensor.codebooks);

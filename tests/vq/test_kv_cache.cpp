@@ -136,6 +136,13 @@ TEST(KvCache, QuantizerReordersExactlyAndRejectsBadConfigs) {
   const auto kv2 = quantize_kv_cache(parse_vq("cq-2"), k.data(), v.data(), batch, kvh, ctx, hd);
   EXPECT_GT(rel(k, dequantize_kv(kv2, true)), rel(k, dk));  // 2 bits worse than 4
 
+  QuantizeOptions one;
+  one.threads = 1;
+  const auto kv1 =
+      quantize_kv_cache(parse_vq("cq-4"), k.data(), v.data(), batch, kvh, ctx, hd, one);
+  EXPECT_EQ(kv1.k_codes, kv.k_codes);  // threads over (head, group) instances change nothing
+  EXPECT_EQ(kv1.v_codebooks, kv.v_codebooks);
+
   reorder_kv_hottest_first(kv);
   const auto dk2 = dequantize_kv(kv, true), dv2 = dequantize_kv(kv, false);
   EXPECT_EQ(std::memcmp(dk.data(), dk2.data(), dk.size() * 4), 0);
