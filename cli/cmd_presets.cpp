@@ -1,7 +1,9 @@
 #include <iomanip>
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "cli/common.hpp"
+#include "model/model_shapes.hpp"
 #include "vq/vq_config.hpp"
 
 namespace vqt::cli {
@@ -28,8 +30,15 @@ int cmd_presets(const Args& args) {
       } else {
         std::cout << std::left << std::setw(11) << p.name << std::setw(36) << c.describe()
                   << std::setw(6) << c.bits_per_element() << " bits/elem  "
-                  << c.codebook_bytes_all_levels() / 1024.0 << " KiB  " << p.origin << "\n";
+                  << double(c.codebook_bytes_all_levels()) / 1024.0 << " KiB  " << p.origin << "\n";
       }
+    }
+    if (fmt == Format::table) {
+      std::cout << "\nmodel shapes (--model):\n";
+      for (const auto& m : model_shapes())
+        std::cout << "  " << std::left << std::setw(12) << m.key << m.layers << " layers, hidden "
+                  << m.hidden << ", intermediate " << m.intermediate << ", heads " << m.q_heads
+                  << "/" << m.kv_heads << " x " << m.head_dim << "  (" << m.source << ")\n";
     }
     return 0;
   });
