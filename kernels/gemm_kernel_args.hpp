@@ -15,6 +15,7 @@ struct GemmKernelArgs {
   const __half* x;          // [m][cols]
   __half* y;                // [m][rows]
   float* ws;                // [split_k][m][rows] fp32 partials (split_k > 1)
+  unsigned* counters;       // [row blocks * m_tiles] arrivals (split_k > 1), zero between calls
   int m;
   int rows;
   int cols;
@@ -25,6 +26,7 @@ struct GemmKernelArgs {
   int m_tiles;      // ceil(m / tile_m)
   int stored;       // entries per level
   int n_smem;       // entries per level held in shared memory (0 or stored)
+  int copy_shift;   // log2 of the shared-memory copies of the codebook
   int tile_rows;    // per_tile scope: rows per codebook tile (0: per_tensor)
   int tile_chunks;  // per_tile scope: chunks per codebook tile column
 };

@@ -33,16 +33,20 @@ struct GemmParams {
   int k_groups = 1;  // fused: warps per row tile inside a block (1, 2, 4), k split among them
   int split_k = 1;   // fused: k slices (whole chunks; whole codebook tiles for per_tile)
   bool codebook_smem = true;  // fused: codebook in shared memory (else read through L1)
+  int smem_copies = 1;        // fused: interleaved copies of the shared-memory codebook (1..8)
 
-  std::string key() const;  // "gemm:fused_regs,w8,m64,kg1,sk1,smem1"
+  std::string key() const;  // "gemm:fused_regs,w8,m64,kg1,sk1,smem1,c1"
 };
 
 // Empty when (format, m, params) can run on `device`; else one line saying why not.
 std::string can_implement_gemm(const GemvFormat& f, std::int64_t m, const GemmParams& p,
                                const GemvDevice& device);
 
-// Device workspace bytes: unfused, W in fp16; fused with split_k > 1, fp32 partials.
+// Device workspace bytes: unfused, W in fp16; fused with split_k > 1, fp32 partials followed by
+// one arrival counter per (row block, token tile) at gemm_counters_offset(): the caller zeroes
+// the counters once, every call leaves them zero.
 std::size_t gemm_workspace_bytes(const GemvFormat& f, std::int64_t m, const GemmParams& p);
+std::size_t gemm_counters_offset(const GemvFormat& f, std::int64_t m, const GemmParams& p);
 
 // Dynamic shared memory of the fused kernel (x stages + codebook).
 std::size_t gemm_smem_bytes(const GemvFormat& f, const GemmParams& p);

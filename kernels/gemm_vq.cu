@@ -1,5 +1,5 @@
-// VQ GEMM launcher: checks, picks the fused instance or runs dequantize + cuBLAS, and adds the
-// split-k partials (gemm_reduce_kernel).
+// VQ GEMM launcher: checks, then picks the fused instance (whose last block per tile adds the
+// split-k partials) or runs dequantize + cuBLAS.
 #include "kernels/gemm_vq.hpp"
 
 #include <cuda_fp16.h>
@@ -12,17 +12,6 @@
 
 namespace vqt {
 namespace {
-
-// y[i] = sum over splits of ws[s][i], rounded to fp16.
-__global__ void gemm_reduce_kernel(const float* __restrict__ ws, int splits, std::size_t n,
-                                   __half* __restrict__ y) {
-  for (std::size_t i = blockIdx.x * std::size_t(blockDim.x) + threadIdx.x; i < n;
-       i += std::size_t(gridDim.x) * blockDim.x) {
-    float s = 0.f;
-    for (int k = 0; k < splits; ++k) s += ws[std::size_t(k) * n + i];
-    y[i] = __float2half_rn(s);
-  }
-}
 
 GemmKernelFn find_kernel(const GemvFormat& f, const GemmParams& p) {
   const int nt = p.tile_m / 8;
@@ -72,6 +61,9 @@ cudaError_t vq_gemm(const VqGemmArgs& a, const GemmParams& p, cudaStream_t strea
   k.x = static_cast<const __half*>(a.x);
   k.y = static_cast<__half*>(a.y);
   k.ws = static_cast<float*>(a.workspace);
+  k.counters = p.split_k > 1 ? reinterpret_cast<unsigned*>(static_cast<char*>(a.workspace) +
+                                                           gemm_counters_offset(f, a.m, p))
+                             : nullptr;
   k.m = int(a.m);
   k.rows = int(f.rows);
   k.cols = int(f.cols);
@@ -82,6 +74,7 @@ cudaError_t vq_gemm(const VqGemmArgs& a, const GemmParams& p, cudaStream_t strea
   k.m_tiles = int((a.m + p.tile_m - 1) / p.tile_m);
   k.stored = f.stored_entries();
   k.n_smem = p.codebook_smem ? f.stored_entries() : 0;
+  k.copy_shift = p.smem_copies >= 8 ? 3 : p.smem_copies >= 4 ? 2 : p.smem_copies >= 2 ? 1 : 0;
   k.tile_rows = f.tile_rows;
   k.tile_chunks = f.tile_cols > 0 ? f.tile_cols / geo.chunk_k : 0;
   const GemmKernelFn fn = find_kernel(f, p);
@@ -91,11 +84,6 @@ cudaError_t vq_gemm(const VqGemmArgs& a, const GemmParams& p, cudaStream_t strea
   const std::int64_t blocks = (f.rows / (16 * (p.warps / p.k_groups))) * k.m_tiles * p.split_k;
   if (blocks <= 0 || blocks > 0x7fffffff) return cudaErrorInvalidValue;
   fn<<<unsigned(blocks), unsigned(32 * p.warps), smem, stream>>>(k);
-  VQT_CUDA_RETURN(cudaGetLastError());
-  if (p.split_k == 1) return cudaSuccess;
-  const std::size_t n = std::size_t(a.m) * std::size_t(f.rows);
-  gemm_reduce_kernel<<<unsigned(std::min<std::size_t>((n + 255) / 256, 4096)), 256, 0, stream>>>(
-      k.ws, p.split_k, n, k.y);
   return cudaGetLastError();
 }
 

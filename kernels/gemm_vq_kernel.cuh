@@ -8,9 +8,9 @@
 // the lanes' 8/16-byte B loads hit distinct banks. One decoded A fragment feeds NT mmas.
 // Work item = (row block, token tile, k slice); inside a block, k_groups warps share a row tile
 // and take consecutive chunks (a group of k_groups chunks is staged at once), their partials
-// added in shared memory at the end; split_k > 1 writes fp32 partials that gemm_reduce_kernel
-// adds up. per_tile codebooks (GPTVQ) are refilled at each tile column.
-// Only included by the instance files gemm_vq_v{4,8}.cu.
+// added in shared memory at the end; split_k > 1 writes fp32 partials and the last block of each
+// tile (an arrival counter) adds them up and writes y. per_tile codebooks (GPTVQ) are refilled at
+// each tile column. Only included by the instance files gemm_vq_v{4,8}.cu.
 #pragma once
 
 #include <cuda_fp16.h>
@@ -72,9 +72,15 @@ struct GemmTile {
           CbEntry<V> sum;
 #pragma unroll
           for (int l = 0; l < R; ++l) {
-            const std::uint32_t idx = code_at<HI>(codes, gemv_code_slot(geo, s, rh, cw, l));
-            CbEntry<V> e = cache.lookup(l, LAT ? (idx & 0xFFu) : idx);
-            if constexpr (LAT) apply_lattice_signs(e, idx >> 8);
+            // TIER 1 holds every entry in shared memory: no tier test (lookup<true>).
+            const int q = gemv_code_slot(geo, s, rh, cw, l);
+            CbEntry<V> e;
+            if constexpr (LAT) {
+              e = cache.template lookup<TIER == 1>(l, lattice_row<HI>(codes, q));
+              apply_lattice_signs(e, lattice_signs<HI>(codes, q));
+            } else {
+              e = cache.template lookup<TIER == 1>(l, code_at<HI>(codes, q));
+            }
             sum = l == 0 ? e : add_entries<V>(sum, e);
           }
 #pragma unroll
@@ -138,8 +144,8 @@ __global__ void __launch_bounds__(256) vq_gemm_kernel(const GemmKernelArgs a) {
   cache.view.stored = a.stored;
   cache.view.n_reg = 0;
   cache.view.n_smem = a.n_smem;
-  cache.view.copy_shift = 0;
-  cache.view.lane_copy = 0;
+  cache.view.copy_shift = a.copy_shift;
+  cache.view.lane_copy = lane & ((1 << a.copy_shift) - 1);
   cache.view.l1_bypass = false;
   const std::size_t inst_halves = std::size_t(R) * std::size_t(a.stored) * V;
   auto fill = [&](std::int64_t instance) {
@@ -199,29 +205,53 @@ __global__ void __launch_bounds__(256) vq_gemm_kernel(const GemmKernelArgs a) {
         for (int i = 0; i < 4; ++i) red[(warp * NT * 4 + nt * 4 + i) * 32 + lane] = acc[nt][i];
     }
     __syncthreads();
-    if (kgi > 0) return;
-    for (int j = 1; j < kg; ++j)
+    if (kgi == 0)
+      for (int j = 1; j < kg; ++j)
 #pragma unroll
-      for (int nt = 0; nt < NT; ++nt)
+        for (int nt = 0; nt < NT; ++nt)
 #pragma unroll
-        for (int i = 0; i < 4; ++i)
-          acc[nt][i] += red[((warp + j) * NT * 4 + nt * 4 + i) * 32 + lane];
+          for (int i = 0; i < 4; ++i)
+            acc[nt][i] += red[((warp + j) * NT * 4 + nt * 4 + i) * 32 + lane];
   }
 
   // acc[nt][i]: row rt*16 + g + 8*(i/2), token m0 + 8*nt + 2*t + (i%2).
+  if (kgi == 0) {
 #pragma unroll
-  for (int nt = 0; nt < NT; ++nt)
+    for (int nt = 0; nt < NT; ++nt)
 #pragma unroll
-    for (int i = 0; i < 4; ++i) {
-      const int row = rt * 16 + g + 8 * (i / 2);
-      const int tok = m0 + 8 * nt + 2 * t + (i % 2);
-      if (tok >= a.m) continue;
-      const std::size_t o = std::size_t(tok) * std::size_t(a.rows) + row;
-      if (a.split_k == 1)
-        a.y[o] = __float2half_rn(acc[nt][i]);
-      else
-        a.ws[std::size_t(ks) * std::size_t(a.m) * std::size_t(a.rows) + o] = acc[nt][i];
-    }
+      for (int i = 0; i < 4; ++i) {
+        const int row = rt * 16 + g + 8 * (i / 2);
+        const int tok = m0 + 8 * nt + 2 * t + (i % 2);
+        if (tok >= a.m) continue;
+        const std::size_t o = std::size_t(tok) * std::size_t(a.rows) + row;
+        if (a.split_k == 1)
+          a.y[o] = __float2half_rn(acc[nt][i]);
+        else
+          a.ws[std::size_t(ks) * std::size_t(a.m) * std::size_t(a.rows) + o] = acc[nt][i];
+      }
+  }
+  if (a.split_k == 1) return;
+  // Split-k: the last block to finish a (row block, token tile) adds the slices' partials and
+  // writes y, then re-arms its counter (the workspace counters start at zero and end at zero).
+  __shared__ int s_last;
+  __threadfence();
+  __syncthreads();
+  if (tid == 0) s_last = atomicAdd(a.counters + rest, 1u) == unsigned(a.split_k - 1);
+  __syncthreads();
+  if (!s_last) return;
+  __threadfence();
+  const int rows_pb = tiles_per_block * 16;
+  const int r0 = rb * rows_pb;
+  const std::size_t plane = std::size_t(a.m) * std::size_t(a.rows);
+  for (int i = tid; i < Tile::TM * rows_pb; i += nthreads) {
+    const int tok = m0 + i / rows_pb, row = r0 + i % rows_pb;
+    if (tok >= a.m) continue;
+    const std::size_t o = std::size_t(tok) * std::size_t(a.rows) + row;
+    float sum = 0.f;
+    for (int k = 0; k < a.split_k; ++k) sum += __ldcg(a.ws + std::size_t(k) * plane + o);
+    a.y[o] = __float2half_rn(sum);
+  }
+  if (tid == 0) a.counters[rest] = 0u;
 }
 
 }  // namespace vqt::dev

@@ -42,7 +42,7 @@ std::vector<GemmParams> fused_sweep(const GemvFormat& f, std::int64_t m, int sms
   ps.push_back(d);
   if (quick) return ps;
   for (int kg : {1, 2, 4})
-    for (int split : {1, 2, 4, 8}) {
+    for (int split : {1, 4, 8, 16}) {
       GemmParams p = d;
       p.warps = 8;
       p.k_groups = kg;
@@ -51,6 +51,11 @@ std::vector<GemmParams> fused_sweep(const GemvFormat& f, std::int64_t m, int sms
       if (m > 256 && (split > 1 || kg == 4)) continue;
       ps.push_back(p);
     }
+  if (d.codebook_smem) {  // 8 interleaved codebook copies (conflict-free 16-byte lookups)
+    GemmParams p = d;
+    p.smem_copies = 8;
+    ps.push_back(p);
+  }
   if (d.codebook_smem) {  // the codebook through L1 instead, where an instance exists
     GemmParams p = d;
     p.codebook_smem = false;
@@ -130,6 +135,7 @@ void run_problem(const char* preset, std::int64_t n, std::int64_t k, const std::
       }
       DeviceBuffer<std::uint8_t> ws(
           std::max<std::size_t>(1, gemm_workspace_bytes(pack.format, m, p)));
+      ws.fill_bytes(0);  // split-k counters start at zero
       add(
           p.strategy == GemmStrategy::unfused ? "unfused" : "fused[" + p.key() + "]",
           [&](int s, cudaStream_t st) {

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "kernels/gemm_attention_candidate.hpp"
 #include "kernels/gemm_params.hpp"
 #include "kernels/vq_device_layout.hpp"
 #include "tests/kernels/gemv_test_util.hpp"
@@ -69,13 +70,32 @@ TEST(GemmParams, WorkspaceAndSharedMemory) {
   GemmParams p;
   EXPECT_EQ(gemm_workspace_bytes(f, 64, p), 0u);
   p.split_k = 3;
-  EXPECT_EQ(gemm_workspace_bytes(f, 64, p), std::size_t(3) * 64 * 4096 * 4);
+  // partials + one counter per (row block of 128 rows, token tile of 64)
+  EXPECT_EQ(gemm_workspace_bytes(f, 64, p), std::size_t(3) * 64 * 4096 * 4 + 32 * 4);
+  EXPECT_EQ(gemm_counters_offset(f, 64, p), std::size_t(3) * 64 * 4096 * 4);
   p.strategy = GemmStrategy::unfused;
   EXPECT_EQ(gemm_workspace_bytes(f, 64, p), std::size_t(4096) * 11008 * 2);
   GemmParams q;
   q.tile_m = 64;
   // Two x stages of 64 tokens x (128 + 32) halves, plus 2 levels x 256 rows x 8 halves.
   EXPECT_EQ(gemm_smem_bytes(f, q), std::size_t(2 * 64 * 160 * 2 + 2 * 256 * 8 * 2));
+}
+
+TEST(GemmParams, CandidateRoundTrips) {
+  GemmParams p;
+  p.warps = 4;
+  p.tile_m = 32;
+  p.k_groups = 2;
+  p.split_k = 3;
+  p.codebook_smem = false;
+  const GemmParams q = gemm_params_from(candidate_from(p));
+  EXPECT_EQ(q.key(), p.key());
+  p.strategy = GemmStrategy::unfused;
+  EXPECT_EQ(gemm_params_from(candidate_from(p)).strategy, GemmStrategy::unfused);
+  AttentionParams a;
+  a.threads = 256;
+  a.tokens_per_split = 4096;
+  EXPECT_EQ(attention_params_from(candidate_from(a)).key(), a.key());
 }
 
 }  // namespace
