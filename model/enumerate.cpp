@@ -99,6 +99,9 @@ std::vector<Ranked> rank_candidates(const PreparedProblem& p, int top) {
   auto less = [](const Ranked& a, const Ranked& b) {
     if (a.prediction.time_s != b.prediction.time_s)
       return a.prediction.time_s < b.prediction.time_s;
+    // Exact ties: the higher occupancy hides latency the model does not see; then the key.
+    if (a.prediction.occ.occupancy != b.prediction.occ.occupancy)
+      return a.prediction.occ.occupancy > b.prediction.occ.occupancy;
     return a.candidate.key() < b.candidate.key();
   };
   if (top > 0 && std::size_t(top) < all.size()) {

@@ -20,8 +20,9 @@ struct Ranked {
   Prediction prediction;
 };
 
-// All runnable candidates sorted by predicted time; exact ties broken by candidate key, so the
-// order is deterministic. Keeps the best `top` (all when top <= 0).
+// All runnable candidates sorted by predicted time; exact ties go to the higher occupancy, then
+// to the smaller candidate key, so the order is deterministic. Keeps the best `top` (all when top
+// <= 0).
 std::vector<Ranked> rank_candidates(const PreparedProblem& p, int top = 0);
 
 }  // namespace vqt

@@ -18,6 +18,11 @@ std::string format_bytes(double b) {
 }
 
 namespace {
+std::string fmt2(double x) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%.2f", x);
+  return buf;
+}
 std::string pct(double x) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "%.0f%%", 100.0 * x);
@@ -38,15 +43,20 @@ std::string explain(const PreparedProblem& p, const Candidate& c, const Predicti
   const std::string regs =
       c.n_reg > 0 ? std::to_string(c.n_reg) + " hottest in registers (" + pct(r.frac_reg) + "), "
                   : std::string();
+  const std::string split =
+      c.cb_split > 1 ? " (codebook-centric split x" + std::to_string(c.cb_split) + " of " +
+                           format_bytes(per_block_cb * c.cb_split) + ", then a reduction)"
+                     : std::string();
   if (c.n_smem >= p.entries) {
-    s = cb + " fits on chip: " + regs + "all " + std::to_string(p.entries) +
+    s = cb + split + " fits on chip: " + regs + "all " + std::to_string(p.entries) +
         " entries on chip, shared memory x" + std::to_string(c.smem_copies) +
-        " copies: all lookups on chip";
+        " copies (bank conflicts x" + fmt2(r.conflict_factor) + "): all lookups on chip";
   } else if (c.n_smem > 0) {
-    s = cb + (per_block_cb > budget ? " > " : " <= ") + format_bytes(budget) + " smem budget at " +
-        std::to_string(r.occ.blocks_per_sm) + " blocks/SM: " + regs + "hottest " +
-        std::to_string(c.n_smem) + " entries take " + pct(on_chip) + " of lookups, the other " +
-        pct(r.frac_global) + " hit L1 " + pct(r.l1_hit) + " / L2 " + pct(r.l2_hit);
+    s = cb + split + (per_block_cb > budget ? " > " : " <= ") + format_bytes(budget) +
+        " smem budget at " + std::to_string(r.occ.blocks_per_sm) + " blocks/SM: " + regs +
+        "hottest " + std::to_string(c.n_smem) + " entries take " + pct(on_chip) +
+        " of lookups, the other " + pct(r.frac_global) + " hit L1 " + pct(r.l1_hit) + " / L2 " +
+        pct(r.l2_hit);
   } else {
     s = cb + " stays in global memory: " + regs + "L1 hit " + pct(r.l1_hit) + ", L2 hit " +
         pct(r.l2_hit) + " of global lookups";
