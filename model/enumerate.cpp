@@ -35,8 +35,8 @@ std::vector<Candidate> enumerate_candidates(const PreparedProblem& p) {
       break;
     case Op::gemm:
       fusions = {Fusion::shuffle, Fusion::smem, Fusion::unfused};
-      tile_ms = {32, 64, 128};
-      tile_ns = {64, 128};
+      tile_ms = {32, 64, 128, 256};
+      tile_ns = {64, 128, 256};
       tile_ks = {32, 64};
       split_ks = {1, 2};
       break;
