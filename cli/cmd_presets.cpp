@@ -1,6 +1,7 @@
 #include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "cli/common.hpp"
 #include "model/model_shapes.hpp"
@@ -21,6 +22,10 @@ int cmd_presets(const Args& args) {
     const Format fmt = chosen_format(vm);
     if (fmt == Format::csv)
       std::cout << "name,v,b,r,scope,bits_per_element,codebook_bytes,origin\n";
+    else
+      std::cout << std::left << std::setw(11) << "preset" << std::setw(34) << "format"
+                << std::setw(5) << "bits" << std::setw(10) << "codebooks"
+                << "origin\n";
     for (const auto& p : vq_presets()) {
       const auto& c = p.config;
       if (fmt == Format::csv) {
@@ -28,9 +33,11 @@ int cmd_presets(const Args& args) {
                   << to_string(c.scope) << "," << c.bits_per_element() << ","
                   << c.codebook_bytes_all_levels() << ",\"" << p.origin << "\"\n";
       } else {
-        std::cout << std::left << std::setw(11) << p.name << std::setw(36) << c.describe()
-                  << std::setw(6) << c.bits_per_element() << " bits/elem  "
-                  << double(c.codebook_bytes_all_levels()) / 1024.0 << " KiB  " << p.origin << "\n";
+        std::ostringstream kib;
+        kib << double(c.codebook_bytes_all_levels()) / 1024.0 << " KiB";
+        std::cout << std::left << std::setw(11) << p.name << std::setw(34)
+                  << c.describe().substr(p.name.size() + 3) << std::setw(5) << c.bits_per_element()
+                  << std::setw(10) << kib.str() << p.origin << "\n";
       }
     }
     if (fmt == Format::table) {
