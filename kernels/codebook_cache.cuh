@@ -56,6 +56,22 @@ __device__ __forceinline__ CbEntry<V> load_entry_shared(const __half* p) {
   return e;
 }
 
+// Shared-memory read at a 32-bit shared-window address (one IMAD computes it per lookup).
+template <int V>
+__device__ __forceinline__ CbEntry<V> load_entry_shared_addr(unsigned addr) {
+  CbEntry<V> e;
+  if constexpr (V == 8) {
+    asm volatile("ld.shared.v4.u32 {%0,%1,%2,%3}, [%4];"
+                 : "=r"(e.w[0]), "=r"(e.w[1]), "=r"(e.w[2]), "=r"(e.w[3])
+                 : "r"(addr));
+  } else if constexpr (V == 4) {
+    asm volatile("ld.shared.v2.u32 {%0,%1}, [%2];" : "=r"(e.w[0]), "=r"(e.w[1]) : "r"(addr));
+  } else {
+    asm volatile("ld.shared.u32 %0, [%1];" : "=r"(e.w[0]) : "r"(addr));
+  }
+  return e;
+}
+
 template <int V>
 __device__ __forceinline__ void store_entry_shared(__half* p, const CbEntry<V>& e) {
   if constexpr (V == 8) {
@@ -118,12 +134,55 @@ __device__ __forceinline__ void fill_smem_tier(const CbCacheView& c, __half* sme
   }
 }
 
+__device__ __forceinline__ void cb_cp_async_bytes(void* smem_dst, const void* gmem_src, int bytes) {
+  const unsigned dst = unsigned(__cvta_generic_to_shared(smem_dst));
+  if (bytes == 16)
+    asm volatile("cp.async.ca.shared.global [%0], [%1], 16;" ::"r"(dst), "l"(gmem_src));
+  else if (bytes == 8)
+    asm volatile("cp.async.ca.shared.global [%0], [%1], 8;" ::"r"(dst), "l"(gmem_src));
+  else
+    asm volatile("cp.async.ca.shared.global [%0], [%1], 4;" ::"r"(dst), "l"(gmem_src));
+}
+template <int N>
+__device__ __forceinline__ void cb_cp_async_wait() {
+  asm volatile("cp.async.wait_group %0;" ::"n"(N));
+}
+
+// fill_smem_tier with cp.async (no register staging): issues the copies and commits one group;
+// the caller waits (cp_async_wait) and synchronises before reading.
+template <int V, int R>
+__device__ __forceinline__ void fill_smem_tier_async(const CbCacheView& c, __half* smem, int tid,
+                                                     int nthreads) {
+  const int copies = 1 << c.copy_shift;
+  const int total = (R * c.n_smem) << c.copy_shift;
+  for (int j = tid; j < total; j += nthreads) {
+    const int i = j >> c.copy_shift;
+    const int l = i / c.n_smem, e = i - l * c.n_smem;
+    cb_cp_async_bytes(smem + std::size_t(j) * V, c.global + (std::size_t(l) * c.stored + e) * V,
+                      V * 2);
+  }
+  (void)copies;
+  asm volatile("cp.async.commit_group;");
+}
+
 // Tier modes (template parameter of the kernels): 0 global only, 1 smem + global,
 // 2 registers + smem + global.
 template <int V, int R, int TIER, int NREG>
 struct CbCache {
   CbCacheView view;
   CbEntry<V> regs[R][NREG > 0 ? NREG : 1];
+  unsigned smem_level_addr[R];  // shared address of (level, entry 0, this lane's copy)
+  unsigned smem_entry_stride;   // bytes between entries (copies x entry bytes)
+
+  // Call after view.smem / n_smem / copy_shift / lane_copy change.
+  __device__ __forceinline__ void prepare_smem() {
+    const unsigned base = unsigned(__cvta_generic_to_shared(view.smem));
+    smem_entry_stride = unsigned(V * 2) << view.copy_shift;
+#pragma unroll
+    for (int l = 0; l < R; ++l)
+      smem_level_addr[l] = base + unsigned(l) * unsigned(view.n_smem) * smem_entry_stride +
+                           unsigned(view.lane_copy * V * 2);
+  }
 
   __device__ __forceinline__ void load_registers() {
     if constexpr (TIER == 2) {
@@ -142,9 +201,7 @@ struct CbCache {
   template <bool ALL = false>
   __device__ __forceinline__ CbEntry<V> lookup(int level, std::uint32_t e) const {
     if constexpr (ALL && TIER == 1)
-      return load_entry_shared<V>(
-          view.smem +
-          ((((std::size_t(level) * view.n_smem + e) << view.copy_shift) + view.lane_copy) * V));
+      return load_entry_shared_addr<V>(smem_level_addr[level] + e * smem_entry_stride);
     const __half* gp = view.global + (std::size_t(level) * view.stored + e) * V;
     if constexpr (TIER == 0) {
       return load_entry_global<V>(gp, view.l1_bypass);
@@ -152,9 +209,7 @@ struct CbCache {
       CbEntry<V> out{};
       if (int(e) < view.n_smem) {
         if (TIER == 1 || int(e) >= view.n_reg)
-          out = load_entry_shared<V>(
-              view.smem +
-              ((((std::size_t(level) * view.n_smem + e) << view.copy_shift) + view.lane_copy) * V));
+          out = load_entry_shared_addr<V>(smem_level_addr[level] + e * smem_entry_stride);
       } else {
         out = load_entry_global<V>(gp, view.l1_bypass);
       }

@@ -155,13 +155,14 @@ struct GemvWarp {
           xb[nt][0] = u.x, xb[nt][1] = u.y;
         }
       }
-      // A operand: decoded W of rows g and g + 8.
-      std::uint32_t aw[2][EP / 2];
+      // A operand: decoded W of rows g and g + 8, one set per residual level: the levels are
+      // summed by the tensor cores (one more mma per level) instead of HADD2s, which also
+      // keeps their sum in fp32.
+      std::uint32_t aw[R][2][EP / 2];
 #pragma unroll
       for (int rh = 0; rh < 2; ++rh)
 #pragma unroll
-        for (int cw = 0; cw < CW; ++cw) {
-          CbEntry<V> sum;
+        for (int cw = 0; cw < CW; ++cw)
 #pragma unroll
           for (int l = 0; l < R; ++l) {
             const int q = ((s * 2 + rh) * CW + cw) * R + l;
@@ -172,18 +173,18 @@ struct GemvWarp {
             } else {
               e = cache.template lookup<ALL>(l, code_at<HI>(codes, q));
             }
-            sum = l == 0 ? e : add_entries<V>(sum, e);
+#pragma unroll
+            for (int j = 0; j < V / 2; ++j) aw[l][rh][cw * (V / 2) + j] = e.w[j];
           }
 #pragma unroll
-          for (int j = 0; j < V / 2; ++j) aw[rh][cw * (V / 2) + j] = sum.w[j];
-        }
+      for (int l = 0; l < R; ++l)
 #pragma unroll
-      for (int m = 0; m < MMAS; ++m)
+        for (int m = 0; m < MMAS; ++m)
 #pragma unroll
-        for (int nt = 0; nt < 2; ++nt)
-          if (nt < n_tiles)
-            mma_16816(acc[nt], aw[0][2 * m], aw[1][2 * m], aw[0][2 * m + 1], aw[1][2 * m + 1],
-                      xb[nt][2 * m], xb[nt][2 * m + 1]);
+          for (int nt = 0; nt < 2; ++nt)
+            if (nt < n_tiles)
+              mma_16816(acc[nt], aw[l][0][2 * m], aw[l][1][2 * m], aw[l][0][2 * m + 1],
+                        aw[l][1][2 * m + 1], xb[nt][2 * m], xb[nt][2 * m + 1]);
     }
   }
 };
@@ -209,6 +210,7 @@ __global__ void VQT_GEMV_BOUNDS vq_gemv_kernel(const GemvKernelArgs a) {
   cache.view.copy_shift = a.copy_shift;
   cache.view.lane_copy = lane & ((1 << a.copy_shift) - 1);
   cache.view.l1_bypass = a.l1_bypass != 0;
+  cache.prepare_smem();
   const std::size_t inst_halves = std::size_t(R) * std::size_t(a.stored) * V;
 
   auto fill = [&](std::int64_t instance) {
@@ -233,10 +235,34 @@ __global__ void VQT_GEMV_BOUNDS vq_gemv_kernel(const GemvKernelArgs a) {
       const int tc0 = int(std::int64_t(ks) * ntc / a.split_k);
       const int tc1 = int(std::int64_t(ks + 1) * ntc / a.split_k);
       const std::int64_t tile_row = std::int64_t(rtb) * rows_per_block / a.tile_rows;
+      // Two shared-memory buffers: the cache of tile column tc + 1 streams in (cp.async) while
+      // tile column tc is multiplied; two barriers per tile column.
+      __half* smem_h = reinterpret_cast<__half*>(smem_raw);
+      const std::size_t buf_halves =
+          (std::size_t(R) * std::size_t(a.n_smem) << a.copy_shift) * std::size_t(V);
+      if constexpr (TIER > 0) {
+        CbCacheView v0 = cache.view;
+        v0.global = a.codebooks + std::size_t(tile_row * ntc + tc0) * inst_halves;
+        fill_smem_tier_async<V, R>(v0, smem_h, threadIdx.x, blockDim.x);
+      }
       for (int tc = tc0; tc < tc1; ++tc) {
-        __syncthreads();
-        fill(tile_row * ntc + tc);
-        __syncthreads();
+        const int buf = (tc - tc0) & 1;
+        cache.view.global = a.codebooks + std::size_t(tile_row * ntc + tc) * inst_halves;
+        if constexpr (TIER > 0) {
+          if (tc + 1 < tc1) {
+            CbCacheView vn = cache.view;
+            vn.global = a.codebooks + std::size_t(tile_row * ntc + tc + 1) * inst_halves;
+            fill_smem_tier_async<V, R>(vn, smem_h + (buf ^ 1) * buf_halves, threadIdx.x,
+                                       blockDim.x);
+            cb_cp_async_wait<1>();
+          } else {
+            cb_cp_async_wait<0>();
+          }
+          __syncthreads();
+          cache.view.smem = smem_h + buf * buf_halves;
+          cache.prepare_smem();
+        }
+        cache.load_registers();
         if (active) {
           if (all_smem)
             Warp::template run<true>(a, cache, rt, tc * a.tile_chunks, (tc + 1) * a.tile_chunks,
@@ -245,6 +271,7 @@ __global__ void VQT_GEMV_BOUNDS vq_gemv_kernel(const GemvKernelArgs a) {
             Warp::template run<false>(a, cache, rt, tc * a.tile_chunks, (tc + 1) * a.tile_chunks,
                                       lane, n_tiles, acc);
         }
+        if constexpr (TIER > 0) __syncthreads();  // buf is refilled two tile columns later
       }
     } else {
       const int c0 = int(std::int64_t(ks) * a.chunks / a.split_k);

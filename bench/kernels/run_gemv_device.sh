@@ -31,14 +31,26 @@ for step in "$@"; do
       echo "bench rc=$?"; grep -A200 "## VQ GEMV summary" "$O/bench_gemv.txt"
       ;;
     ncu)
-      for spec in "quip#-4|${NCU_QUIP:-reg=0,smem=256,copies=8,bypass=0,split_k=2,warps=4,bps=0}" \
-                  "aqlm-3|${NCU_AQLM:-reg=0,smem=1024,copies=2,bypass=0,split_k=2,warps=4,bps=0}" \
-                  "gptvq-2|${NCU_GPTVQ:-reg=0,smem=256,copies=16,bypass=0,split_k=2,warps=4,bps=0}"; do
+      for spec in "quip#-4|${NCU_QUIP:-reg=0,smem=256,copies=8,bypass=0,split_k=4,warps=16,bps=0}" \
+                  "aqlm-3|${NCU_AQLM:-reg=0,smem=4096,copies=1,bypass=0,split_k=4,warps=16,bps=0}" \
+                  "gptvq-2|${NCU_GPTVQ:-reg=0,smem=256,copies=4,bypass=0,split_k=8,warps=8,bps=0}"; do
         p=${spec%%|*}; params=${spec#*|}
         timeout 120 ncu --clock-control none -k regex:vq_gemv_kernel --launch-skip 3 -c 1 --metrics $NCU_METRICS \
           "$B/bin/bench_gemv" --gemv_models=65b --gemv_presets="$p" --gemv_batches=1 --gemv_params="$params" \
           --benchmark_filter="65b/8192x22016/b1/.*/vq_best" 2>&1 | grep -E "vq_gemv_kernel|dram__|l1tex__|lts__|sm__|smsp__|gpu__time" | tee -a "$O/ncu.txt"
       done
+      ;;
+    occupancy)
+      # Sensitivity to resident warps: the same quip#-4 kernel with the grid capped at B blocks/SM.
+      for b in 4 3 2 1; do
+        "$B/bin/bench_gemv" --gemv_models=65b --gemv_presets="quip#-4" --gemv_batches=1 \
+          --gemv_params="reg=0,smem=256,copies=8,bypass=0,split_k=3,warps=4,bps=$b" \
+          --benchmark_filter="65b/22016x8192/b1/.*/vq_best" 2>&1 | grep -E "^  search" | tee -a "$O/occupancy.txt"
+      done
+      ;;
+    r80)
+      [ -x "$B/bin/bench_gemv_r80" ] && "$B/bin/bench_gemv_r80" --gemv_search=quick --gemv_models=65b \
+        --gemv_presets="quip#-4,aqlm-3,gptvq-2" 2>&1 > "$O/bench_r80.txt"; grep -A20 "## VQ GEMV summary" "$O/bench_r80.txt"
       ;;
     sanitize)
       for tool in memcheck racecheck; do
