@@ -20,6 +20,32 @@ int cmd_presets(const Args& args) {
       return 0;
     }
     const Format fmt = chosen_format(vm);
+    if (fmt == Format::json) {
+      nlohmann::json out;
+      for (const auto& p : vq_presets()) {
+        const auto& c = p.config;
+        out["vq"].push_back({{"name", p.name},
+                             {"v", c.vec_size},
+                             {"b", c.index_bits},
+                             {"r", c.residuals},
+                             {"scope", to_string(c.scope)},
+                             {"key", c.key()},
+                             {"bits_per_element", c.bits_per_element()},
+                             {"codebook_bytes", c.codebook_bytes_all_levels()},
+                             {"origin", p.origin}});
+      }
+      for (const auto& m : model_shapes())
+        out["models"].push_back({{"name", m.key},
+                                 {"layers", m.layers},
+                                 {"hidden", m.hidden},
+                                 {"intermediate", m.intermediate},
+                                 {"q_heads", m.q_heads},
+                                 {"kv_heads", m.kv_heads},
+                                 {"head_dim", m.head_dim},
+                                 {"source", m.source}});
+      std::cout << out.dump(2) << "\n";
+      return 0;
+    }
     if (fmt == Format::csv)
       std::cout << "name,v,b,r,scope,bits_per_element,codebook_bytes,origin\n";
     else
