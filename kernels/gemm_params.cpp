@@ -113,8 +113,9 @@ GemmParams default_gemm_params(const GemvFormat& f, std::int64_t m, int sm_count
     p.strategy = GemmStrategy::unfused;
     return p;
   }
-  // Small m is latency-bound (few warps, a barrier per chunk): 8 warps, one row tile each
-  // (k_groups 2 and 4 measured slower on the H100), and split_k for about two blocks per SM.
+  // Small m is latency-bound (few warps, a barrier per chunk): 8 warps, one row tile each, and
+  // split_k for about two blocks per SM, at most 4: on the H100 (bench/results/gemm-h100-*.md)
+  // more slices lose, the last block of a tile adds them serially.
   p.tile_m = m <= 32 ? 32 : 64;
   p.warps = 8;
   p.k_groups = 1;
@@ -127,7 +128,7 @@ GemmParams default_gemm_params(const GemvFormat& f, std::int64_t m, int sm_count
   const std::int64_t max_split = f.tile_rows > 0 ? f.cols / f.tile_cols : f.cols / g.chunk_k;
   const std::int64_t split =
       std::max<std::int64_t>(1, (2 * sm_count + blocks - 1) / std::max<std::int64_t>(1, blocks));
-  p.split_k = int(std::min(split, max_split));
+  p.split_k = int(std::min({split, max_split, std::int64_t{4}}));
   return p;
 }
 
