@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 namespace vqt::db {
@@ -313,9 +314,30 @@ json export_json(Repository& repo, const std::string& gpu_key) {
   for (const auto& r : rows) {
     const auto v = csv_values(r);
     const auto& cols = csv_columns();
+    // Identity columns as text (null when empty), numbers typed, problem and candidate nested.
+    static const std::set<std::string> text_cols = {"gpu_key",
+                                                    "gpu_name",
+                                                    "gpu_uuid",
+                                                    "compute_capability",
+                                                    "driver",
+                                                    "cuda_version",
+                                                    "op",
+                                                    "vq_key",
+                                                    "vq_name",
+                                                    "bucket",
+                                                    "problem_key",
+                                                    "candidate_key",
+                                                    "source",
+                                                    "timer",
+                                                    "measurement_uid",
+                                                    "run_uuid",
+                                                    "run_kind",
+                                                    "build_commit",
+                                                    "vqtune_version",
+                                                    "measured_at"};
     json j;
-    for (size_t i = 0; i < cols.size(); ++i) j[cols[i]] = v[i];
-    // Typed values where they matter, plus the structured problem and candidate.
+    for (size_t i = 0; i < cols.size(); ++i)
+      if (text_cols.count(cols[i])) j[cols[i]] = v[i].empty() ? json(nullptr) : json(v[i]);
     j["measured_s"] = opt(r.measured_s);
     j["rel_stdev"] = opt(r.rel_stdev);
     j["count"] = opt(r.count);

@@ -1,5 +1,6 @@
 #include "db/repository.hpp"
 
+#include <pwd.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -193,7 +194,8 @@ RunInfo Repository::this_process_run(const std::string& kind, const std::string&
   RunInfo r;
   r.kind = kind;
   const char* user = std::getenv("USER");
-  r.who = user && *user ? user : "unknown";
+  const passwd* pw = user && *user ? nullptr : ::getpwuid(::getuid());
+  r.who = user && *user ? user : pw && pw->pw_name ? pw->pw_name : "unknown";
   char host[256] = {};
   if (::gethostname(host, sizeof host - 1) != 0) host[0] = 0;
   r.host = host[0] ? host : "unknown";

@@ -327,8 +327,16 @@ Connection open_database(const std::string& path, Access access, int busy_timeou
                             " is older than " + std::to_string(kSchemaVersion) +
                             "; open it read-write once to migrate (vqtune db init --db " + path +
                             ")");
-        return ro;
+        // A read-only connection cannot remove the -wal/-shm files when it closes, so where we
+        // may write, read through a read-write connection with query_only set: the last
+        // connection to close then checkpoints and tidies up, and no statement can write.
+        if (ro.flags() == OpenFlags::immutable) return ro;
       }
+    }
+    if (access == Access::read_only) {
+      Connection q(path, OpenFlags::read_write, busy_timeout_ms);
+      q.exec("PRAGMA query_only = ON");
+      return q;
     }
     Connection conn(path, OpenFlags::read_write, busy_timeout_ms);
     if (version < kSchemaVersion) initialise_or_migrate(conn, kSchemaVersion);
