@@ -147,6 +147,14 @@ std::string can_run(const PreparedProblem& p, const Candidate& c) {
   return "";
 }
 
+std::string can_run(const Problem& problem, const Candidate& c, const GpuSpec& spec) {
+  const std::int64_t entries = problem.vq.stored_entries();
+  std::vector<double> uniform(static_cast<std::size_t>(entries));
+  for (std::int64_t i = 0; i < entries; ++i)
+    uniform[std::size_t(i)] = double(i + 1) / double(entries);
+  return can_run(prepare(problem, spec, ModelCoefficients{}, std::move(uniform), "uniform"), c);
+}
+
 Prediction predict(const PreparedProblem& p, const Candidate& c) {
   detail::Geometry g;
   Occupancy occ;

@@ -116,6 +116,9 @@ struct Prediction {
 
 // Empty string when the candidate can run on the GPU, else the first reason it cannot.
 std::string can_run(const PreparedProblem& p, const Candidate& c);
+// The same for a bare problem on a GPU (prepares it with a uniform histogram; placement validity
+// does not depend on the histogram). Throws InputError when the problem itself is invalid.
+std::string can_run(const Problem& problem, const Candidate& c, const GpuSpec& spec);
 // Fast form for enumeration: true when it can run.
 bool runnable(const PreparedProblem& p, const Candidate& c);
 

@@ -206,6 +206,13 @@ TEST(CostModel, ValidityReasons) {
   c.split_k = 3;
   EXPECT_NE(can_run(p, c).find("divide"), std::string::npos);
   EXPECT_FALSE(predict(p, c).valid);
+  // The bare-problem form agrees, and other GPUs have other limits: 128 KiB of shared memory per
+  // block fits an H100 (227 KiB) but not an RTX 4090 (99 KiB).
+  c.split_k = 1;
+  c.n_smem = 4096;
+  EXPECT_EQ(can_run(gemv("aqlm-3", 4096, 4096), c, h100()), "");
+  EXPECT_NE(can_run(gemv("aqlm-3", 4096, 4096), c, find_gpu("rtx-4090")).find("shared memory"),
+            std::string::npos);
 }
 
 TEST(CostModel, CoefficientsRoundTripAndReject) {
