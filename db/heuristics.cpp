@@ -53,7 +53,7 @@ Heuristics Heuristics::from_rows(const std::vector<HeuristicRow>& rows) {
     const Group* found = h.find_group(op, r.vq_key);
     std::size_t gi = found ? std::size_t(found - h.groups_.data()) : h.groups_.size();
     if (!found) {
-      h.groups_.push_back(Group{op, r.vq_key, {}});
+      h.groups_.push_back(Group{op, r.vq_key, {}, {}, {}});
       h.index_.emplace(group_hash(op, r.vq_key), gi);
     }
     Entry e;
@@ -71,9 +71,21 @@ Heuristics Heuristics::from_rows(const std::vector<HeuristicRow>& rows) {
     ++h.entries_;
   }
   // Sorted by bucket key, so a tie in distance resolves to the smaller key.
-  for (auto& g : h.groups_)
+  for (auto& g : h.groups_) {
     std::sort(g.entries.begin(), g.entries.end(),
               [](const Entry& a, const Entry& b) { return a.bucket_key < b.bucket_key; });
+    for (std::size_t i = 0; i < g.entries.size(); ++i) {
+      g.by_bucket.emplace(bucket_hash(g.entries[i].bucket), i);
+      g.log2_dims.insert(g.log2_dims.end(), g.entries[i].log2_dims,
+                         g.entries[i].log2_dims + kBucketDims);
+    }
+  }
+  return h;
+}
+
+std::uint64_t Heuristics::bucket_hash(const ShapeBucket& b) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (std::int64_t d : b.dims) h = (h ^ std::uint64_t(d)) * 1099511628211ull;
   return h;
 }
 
@@ -91,24 +103,28 @@ Heuristics::Result Heuristics::lookup(Op op, std::string_view vq_key, const Prob
   const Group* g = find_group(op, vq_key);
   if (!g || g->entries.empty()) return res;
   const ShapeBucket want = bucket_of(shape);
-  for (const Entry& e : g->entries)
-    if (e.bucket == want) {
+  auto range = g->by_bucket.equal_range(bucket_hash(want));
+  for (auto it = range.first; it != range.second; ++it)
+    if (g->entries[it->second].bucket == want) {
       res.source = Source::exact;
-      res.entry = &e;
+      res.entry = &g->entries[it->second];
       return res;
     }
   double want_log[kBucketDims];
   for (int i = 0; i < kBucketDims; ++i)
     want_log[i] = std::log2(double(std::max<std::int64_t>(1, want.dims[i])));
   double best = INFINITY;
-  for (const Entry& e : g->entries) {
+  std::size_t best_i = 0;
+  const double* ld = g->log2_dims.data();
+  for (std::size_t e = 0; e < g->entries.size(); ++e, ld += kBucketDims) {
     double d = 0;
-    for (int i = 0; i < kBucketDims; ++i) d += std::fabs(e.log2_dims[i] - want_log[i]);
+    for (int i = 0; i < kBucketDims; ++i) d += std::fabs(ld[i] - want_log[i]);
     if (d < best) {
       best = d;
-      res.entry = &e;
+      best_i = e;
     }
   }
+  res.entry = &g->entries[best_i];
   res.source = Source::nearest;
   res.distance = best;
   return res;

@@ -56,7 +56,10 @@ class Heuristics {
     Op op;
     std::string vq_key;
     std::vector<Entry> entries;
+    std::vector<double> log2_dims;  // kBucketDims per entry, contiguous for the nearest scan
+    std::unordered_multimap<std::uint64_t, std::size_t> by_bucket;  // hash(dims) -> entry
   };
+  static std::uint64_t bucket_hash(const ShapeBucket& b);
   const Group* find_group(Op op, std::string_view vq_key) const;
 
   std::string gpu_key_;
