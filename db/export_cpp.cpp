@@ -26,92 +26,92 @@ std::string num(double x) {
   return buf;
 }
 
-const char* kPrologue = R"CPP(
+const char* kPrologue = R"HDR(
 #pragma once
 
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 
-  namespace vqt_heuristics {
+namespace vqt_heuristics {
 
-  // One chosen candidate for a GPU class x op x VQ config x shape bucket. dims: gemv/gemm
-  // (m, n, k, 1, 1); attention (batch, q_heads, kv_heads, head_dim, context), bucketed as below.
-  struct Entry {
-    const char* gpu_key;
-    const char* op;
-    const char* vq_key;
-    const char* bucket;
-    std::int64_t dims[5];
-    int n_reg, n_smem, smem_copies;
-    bool l1_bypass;
-    int cb_split;
-    const char* fusion;
-    const char* dataflow;
-    int tile_m, tile_n, tile_k, threads, split_k;
-    double measured_s;   // 0 when the row came from the model
-    double predicted_s;  // 0 when no prediction was stored
-    const char* source;  // measured | model | merged
-  };
-)CPP";
+// One chosen candidate for a GPU class x op x VQ config x shape bucket. dims: gemv/gemm
+// (m, n, k, 1, 1); attention (batch, q_heads, kv_heads, head_dim, context), bucketed as below.
+struct Entry {
+  const char* gpu_key;
+  const char* op;
+  const char* vq_key;
+  const char* bucket;
+  std::int64_t dims[5];
+  int n_reg, n_smem, smem_copies;
+  bool l1_bypass;
+  int cb_split;
+  const char* fusion;
+  const char* dataflow;
+  int tile_m, tile_n, tile_k, threads, split_k;
+  double measured_s;   // 0 when the row came from the model
+  double predicted_s;  // 0 when no prediction was stored
+  const char* source;  // measured | model | merged
+};
+)HDR";
 
-const char* kEpilogue = R"CPP(
-  constexpr std::int64_t pow2_ceil(std::int64_t x) {
-    std::int64_t p = 1;
-    while (p < x) p <<= 1;
-    return p;
+const char* kEpilogue = R"HDR(
+constexpr std::int64_t pow2_ceil(std::int64_t x) {
+  std::int64_t p = 1;
+  while (p < x) p <<= 1;
+  return p;
+}
+
+constexpr std::int64_t pow2_round(std::int64_t x) {
+  if (x <= 1) return 1;
+  std::int64_t p = 1;
+  while (p * 2 <= x) p <<= 1;
+  return double(x) >= double(p) * 1.4142135623730951 ? p * 2 : p;
+}
+
+// The bucket of a shape: shape = {m, n, k, 1, 1} for gemv/gemm, else
+// {batch, q_heads, kv_heads, head_dim, context}.
+inline void bucket_of(const char* op, const std::int64_t shape[5], std::int64_t out[5]) {
+  const bool matmul = std::strcmp(op, "gemv") == 0 || std::strcmp(op, "gemm") == 0;
+  out[0] = pow2_ceil(shape[0]);
+  if (matmul) {
+    out[1] = pow2_round(shape[1]);
+    out[2] = pow2_round(shape[2]);
+    out[3] = out[4] = 1;
+  } else {
+    out[1] = shape[1];
+    out[2] = shape[2];
+    out[3] = shape[3];
+    out[4] = pow2_round(shape[4]);
   }
+}
 
-  constexpr std::int64_t pow2_round(std::int64_t x) {
-    if (x <= 1) return 1;
-    std::int64_t p = 1;
-    while (p * 2 <= x) p <<= 1;
-    return double(x) >= double(p) * 1.4142135623730951 ? p * 2 : p;
-  }
-
-  // The bucket of a shape: shape = {m, n, k, 1, 1} for gemv/gemm, else
-  // {batch, q_heads, kv_heads, head_dim, context}.
-  inline void bucket_of(const char* op, const std::int64_t shape[5], std::int64_t out[5]) {
-    const bool matmul = std::strcmp(op, "gemv") == 0 || std::strcmp(op, "gemm") == 0;
-    out[0] = pow2_ceil(shape[0]);
-    if (matmul) {
-      out[1] = pow2_round(shape[1]);
-      out[2] = pow2_round(shape[2]);
-      out[3] = out[4] = 1;
-    } else {
-      out[1] = shape[1];
-      out[2] = shape[2];
-      out[3] = shape[3];
-      out[4] = pow2_round(shape[4]);
+// The entry of the exact bucket, else the nearest bucket (L1 distance of log2 dims) of the same
+// GPU class, op and VQ config, else nullptr (fall back to the cost model). `nearest` (optional)
+// says which of the two answered.
+inline const Entry* lookup(const char* gpu_key, const char* op, const char* vq_key,
+                           const std::int64_t shape[5], bool* nearest = nullptr) {
+  std::int64_t want[5];
+  bucket_of(op, shape, want);
+  const Entry* best = nullptr;
+  double best_d = 0;
+  for (const Entry& e : kEntries) {
+    if (std::strcmp(e.gpu_key, gpu_key) || std::strcmp(e.op, op) || std::strcmp(e.vq_key, vq_key))
+      continue;
+    double d = 0;
+    for (int i = 0; i < 5; ++i)
+      d += std::fabs(std::log2(double(e.dims[i])) - std::log2(double(want[i] > 0 ? want[i] : 1)));
+    if (!best || d < best_d || (d == best_d && std::strcmp(e.bucket, best->bucket) < 0)) {
+      best = &e;
+      best_d = d;
     }
   }
+  if (nearest) *nearest = best && best_d > 0;
+  return best;
+}
 
-  // The entry of the exact bucket, else the nearest bucket (L1 distance of log2 dims) of the same
-  // GPU class, op and VQ config, else nullptr (fall back to the cost model). `nearest` (optional)
-  // says which of the two answered.
-  inline const Entry* lookup(const char* gpu_key, const char* op, const char* vq_key,
-                             const std::int64_t shape[5], bool* nearest = nullptr) {
-    std::int64_t want[5];
-    bucket_of(op, shape, want);
-    const Entry* best = nullptr;
-    double best_d = 0;
-    for (const Entry& e : kEntries) {
-      if (std::strcmp(e.gpu_key, gpu_key) || std::strcmp(e.op, op) || std::strcmp(e.vq_key, vq_key))
-        continue;
-      double d = 0;
-      for (int i = 0; i < 5; ++i)
-        d += std::fabs(std::log2(double(e.dims[i])) - std::log2(double(want[i] > 0 ? want[i] : 1)));
-      if (!best || d < best_d || (d == best_d && std::strcmp(e.bucket, best->bucket) < 0)) {
-        best = &e;
-        best_d = d;
-      }
-    }
-    if (nearest) *nearest = best && best_d > 0;
-    return best;
-  }
-
-  }  // namespace vqt_heuristics
-)CPP";
+}  // namespace vqt_heuristics
+)HDR";
 
 }  // namespace
 
