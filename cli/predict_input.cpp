@@ -143,6 +143,10 @@ PredictRequest make_request(const po::variables_map& vm) {
   }
 
   const bool attention = req.op == Op::attention_decode;
+  if (!attention && req.vq.scope == Scope::per_head_group)
+    throw InputError("--vq: " + req.vq.describe() +
+                     " is a KV-cache format (per head x channel group); use it with --op "
+                     "attention_decode");
   if (has("model")) {
     if (has("shape")) throw InputError("--shape and --model exclude each other");
     if (has("heads") || has("head-dim"))

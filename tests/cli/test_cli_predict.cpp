@@ -95,6 +95,9 @@ TEST(CliPredictBadInput, MalformedZeroNegativeAbsurdShapes) {
   expect_bad(synthetic_args({"--gpu", "h100-sxm", "--vq", "aqlm-3", "--shape", "11008x4100"}),
              "--shape", "vector size");
   expect_bad(synthetic_args({"--gpu", "h100-sxm", "--vq", "aqlm-3"}), "--shape");
+  // A KV-cache format on a weight GEMV names --vq, not the shape.
+  expect_bad(synthetic_args({"--gpu", "h100-sxm", "--vq", "cq-2", "--shape", "4096x4096"}), "--vq",
+             "attention_decode");
 }
 
 TEST(CliPredictBadInput, BatchOutsideOneToSixteenForGemv) {
