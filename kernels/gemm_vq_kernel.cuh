@@ -147,6 +147,7 @@ __global__ void __launch_bounds__(256) vq_gemm_kernel(const GemmKernelArgs a) {
   cache.view.copy_shift = a.copy_shift;
   cache.view.lane_copy = lane & ((1 << a.copy_shift) - 1);
   cache.view.l1_bypass = false;
+  cache.prepare_smem();  // shared addresses of the levels (codebook_cache.cuh); view.smem is fixed
   const std::size_t inst_halves = std::size_t(R) * std::size_t(a.stored) * V;
   auto fill = [&](std::int64_t instance) {
     cache.view.global = a.codebooks + std::size_t(instance) * inst_halves;
