@@ -1,7 +1,9 @@
 #include "db/heuristics.hpp"
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
+#include <cstdlib>
 #include <functional>
 
 #include "db/repository.hpp"
@@ -9,6 +11,13 @@
 namespace vqt::db {
 
 namespace {
+// log2(x) in fixed point; exact and cheap for powers of two, which most bucket dims are.
+std::int32_t log2_fixed(std::int64_t x) {
+  if (x <= 1) return 0;
+  if ((x & (x - 1)) == 0) return std::int32_t(__builtin_ctzll(std::uint64_t(x))) * 4096;
+  return std::int32_t(std::lround(std::log2(double(x)) * 4096));
+}
+
 std::size_t group_hash(Op op, std::string_view vq_key) {
   return std::hash<std::string_view>{}(vq_key)*31u + std::size_t(op);
 }
@@ -53,7 +62,7 @@ Heuristics Heuristics::from_rows(const std::vector<HeuristicRow>& rows) {
     const Group* found = h.find_group(op, r.vq_key);
     std::size_t gi = found ? std::size_t(found - h.groups_.data()) : h.groups_.size();
     if (!found) {
-      h.groups_.push_back(Group{op, r.vq_key, {}, {}, {}});
+      h.groups_.push_back(Group{op, r.vq_key, {}, {}, {}, {}});
       h.index_.emplace(group_hash(op, r.vq_key), gi);
     }
     Entry e;
@@ -76,8 +85,13 @@ Heuristics Heuristics::from_rows(const std::vector<HeuristicRow>& rows) {
               [](const Entry& a, const Entry& b) { return a.bucket_key < b.bucket_key; });
     for (std::size_t i = 0; i < g.entries.size(); ++i) {
       g.by_bucket.emplace(bucket_hash(g.entries[i].bucket), i);
-      g.log2_dims.insert(g.log2_dims.end(), g.entries[i].log2_dims,
-                         g.entries[i].log2_dims + kBucketDims);
+      for (int d = 0; d < kBucketDims; ++d)
+        g.log2_fixed[d].push_back(log2_fixed(g.entries[i].bucket.dims[d]));
+    }
+    for (int d = 0; d < kBucketDims; ++d) {
+      const auto& v = g.log2_fixed[d];
+      if (std::any_of(v.begin(), v.end(), [&](std::int32_t x) { return x != v.front(); }))
+        g.varying_dims.push_back(d);
     }
   }
   return h;
@@ -110,23 +124,29 @@ Heuristics::Result Heuristics::lookup(Op op, std::string_view vq_key, const Prob
       res.entry = &g->entries[it->second];
       return res;
     }
-  double want_log[kBucketDims];
-  for (int i = 0; i < kBucketDims; ++i)
-    want_log[i] = std::log2(double(std::max<std::int64_t>(1, want.dims[i])));
-  double best = INFINITY;
-  std::size_t best_i = 0;
-  const double* ld = g->log2_dims.data();
-  for (std::size_t e = 0; e < g->entries.size(); ++e, ld += kBucketDims) {
-    double d = 0;
-    for (int i = 0; i < kBucketDims; ++i) d += std::fabs(ld[i] - want_log[i]);
-    if (d < best) {
-      best = d;
-      best_i = e;
-    }
+  std::int32_t want_log[kBucketDims];
+  for (int i = 0; i < kBucketDims; ++i) want_log[i] = log2_fixed(want.dims[i]);
+  // Distances over the varying dims only, one vectorized pass per dim; then the smallest, and the
+  // first entry at it (the smallest bucket key: entries are sorted by it).
+  const std::size_t n = g->entries.size();
+  thread_local std::vector<std::int32_t> dist;
+  dist.assign(n, 0);
+  std::int32_t* acc = dist.data();
+  for (int d : g->varying_dims) {
+    const std::int32_t* l = g->log2_fixed[d].data();
+    const std::int32_t w = want_log[d];
+    for (std::size_t e = 0; e < n; ++e) acc[e] += std::abs(l[e] - w);
   }
+  std::int32_t best = INT32_MAX;
+  for (std::size_t e = 0; e < n; ++e) best = std::min(best, acc[e]);
+  std::size_t best_i = 0;
+  while (acc[best_i] != best) ++best_i;
+  for (int d = 0; d < kBucketDims; ++d)  // the constant dims, for the reported distance
+    if (std::find(g->varying_dims.begin(), g->varying_dims.end(), d) == g->varying_dims.end())
+      best += std::abs(g->log2_fixed[d][0] - want_log[d]);
   res.entry = &g->entries[best_i];
+  res.distance = best / kLogScale;
   res.source = Source::nearest;
-  res.distance = best;
   return res;
 }
 

@@ -56,10 +56,15 @@ class Heuristics {
     Op op;
     std::string vq_key;
     std::vector<Entry> entries;
-    std::vector<double> log2_dims;  // kBucketDims per entry, contiguous for the nearest scan
+    // log2(dim) in fixed point (kLogScale per octave), one array per dim: the nearest scan is a
+    // vectorizable integer min-reduction.
+    std::vector<std::int32_t> log2_fixed[kBucketDims];
+    std::vector<int> varying_dims;  // dims whose value differs between entries; others add a
+                                    // constant to every distance and cannot change the nearest
     std::unordered_multimap<std::uint64_t, std::size_t> by_bucket;  // hash(dims) -> entry
   };
   static std::uint64_t bucket_hash(const ShapeBucket& b);
+  static constexpr double kLogScale = 4096;  // matches log2_fixed() in heuristics.cpp
   const Group* find_group(Op op, std::string_view vq_key) const;
 
   std::string gpu_key_;

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <random>
 #include <set>
 
 #include "db/fixture.hpp"
@@ -141,4 +142,44 @@ TEST(Heuristics, LoadsASharedReadOnlyFile) {
   EXPECT_EQ(list_dir(sub), before) << "loading created files in a read-only directory";
   EXPECT_EQ(hash_file(f), h);
   ::chmod(sub.c_str(), 0755);
+}
+
+TEST(Heuristics, NearestMatchesBruteForceOnRandomTables) {
+  std::mt19937_64 rng(std::random_device{}());
+  auto pow2 = [&](int lo, int hi) { return std::int64_t{1} << (lo + int(rng() % (hi - lo + 1))); };
+  for (int trial = 0; trial < 20; ++trial) {
+    std::vector<HeuristicRow> rows;
+    std::set<std::string> seen;
+    for (int i = 0; i < 60; ++i) {
+      Problem p;
+      p.op = Op::attention_decode;
+      p.vq = parse_vq("cq-4");
+      p.batch = pow2(0, 6);
+      p.kv_heads = 8;
+      p.q_heads = 8 * (1 + std::int64_t(rng() % 8));  // not always a power of two
+      p.head_dim = 128;
+      p.context = pow2(9, 17);
+      HeuristicRow r = row(p, int(i));
+      if (seen.insert(r.bucket).second) rows.push_back(r);
+    }
+    const Heuristics h = Heuristics::from_rows(rows);
+    for (int q = 0; q < 50; ++q) {
+      Problem p = rows[0].problem;
+      p.batch = 1 + std::int64_t(rng() % 100);
+      p.q_heads = 8 * (1 + std::int64_t(rng() % 12));
+      p.context = 100 + std::int64_t(rng() % 300000);
+      const auto res = h.lookup(p);
+      ASSERT_NE(res.source, Heuristics::Source::none);
+      const ShapeBucket want = bucket_of(p);
+      double best = 1e30;
+      for (const auto& r : rows) {
+        ShapeBucket b;
+        for (int i = 0; i < kBucketDims; ++i) b.dims[i] = r.dims[i];
+        best = std::min(best, bucket_distance(b, want));
+      }
+      EXPECT_NEAR(bucket_distance(res.entry->bucket, want), best, 1e-3);
+      EXPECT_NEAR(res.distance, best, 1e-3);
+      EXPECT_EQ(res.source == Heuristics::Source::exact, best == 0.0);
+    }
+  }
 }
