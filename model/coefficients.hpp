@@ -1,7 +1,9 @@
 // ModelCoefficients: every efficiency factor and per-operation cost the cost model uses, in one
 // struct, so calibration (least squares against measurements) can replace them and the result can
-// be stored per GPU. The defaults are first-principles guesses stated next to each field; they are
-// not fitted. Efficiencies are fractions in (0, 1]; that keeps predicted >= ideal time.
+// be stored per GPU. The defaults are first-principles guesses stated next to each field, except
+// fp32_efficiency and unpack_ops_per_code, set by hand from ncu counts of the first fused GEMV
+// kernels on an H100/H200 (bench/results/NOTES-gemv.md: ~12 decode ops per lookup, 2.1 IPC);
+// nothing is fitted yet. Efficiencies are fractions in (0, 1]; that keeps predicted >= ideal time.
 #pragma once
 
 #include <string>
@@ -14,12 +16,14 @@ namespace vqt {
   X(hbm_efficiency, 0.80, 0.05, 1.0, "achievable fraction of datasheet HBM bandwidth")           \
   X(l2_efficiency, 0.75, 0.05, 1.0, "achievable fraction of L2 bandwidth")                       \
   X(smem_efficiency, 0.85, 0.05, 1.0, "achievable fraction of shared-memory wavefronts")         \
-  X(fp32_efficiency, 0.70, 0.05, 1.0, "achievable fraction of CUDA-core FMA issue rate")         \
+  X(fp32_efficiency, 0.55, 0.05, 1.0,                                                            \
+    "achievable fraction of CUDA-core issue rate (2.1 of 4 IPC)")                                \
   X(tensor_efficiency, 0.70, 0.05, 1.0, "achievable fraction of dense tensor FLOP/s")            \
   X(dequant_ops_per_element, 0.5, 0.0, 64.0,                                                     \
     "CUDA-core ops per looked-up element and level (half2)")                                     \
   X(fma_ops_per_mac, 0.5, 0.0, 4.0, "CUDA-core ops per multiply-add (0.5: packed half2 FMA)")    \
-  X(unpack_ops_per_code, 3.0, 0.0, 64.0, "CUDA-core ops to extract one b-bit index")             \
+  X(unpack_ops_per_code, 8.0, 0.0, 64.0, "CUDA-core ops per code: extract, address, tier test")  \
+  X(global_path_ops, 4.0, 0.0, 64.0, "ops per lookup when any lane of the warp goes global")     \
   X(reg_select_ops_per_level, 1.0, 0.0, 64.0, "ops per select level per 32-bit register")        \
   X(l1_latency_s, 35e-9, 1e-9, 1e-5, "L1 hit latency of a dependent codebook lookup")            \
   X(l2_latency_s, 150e-9, 1e-9, 1e-5, "L2 hit latency of a dependent codebook lookup")           \

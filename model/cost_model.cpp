@@ -26,7 +26,9 @@ void kernel_terms(const PreparedProblem& p, const Candidate& c, const detail::Ge
   // Occupancy (computed by predict(), > 0 blocks per SM) and waves.
   const int bps = r.occ.blocks_per_sm;
   const std::int64_t slots = std::int64_t(sms) * bps;
-  r.wave_eff = wave_efficiency(g.blocks, slots);
+  // Per-SM throughput (shared memory, issue) follows the busiest SM, which runs
+  // ceil(blocks / SMs) blocks whatever the blocks per SM; waves of resident slots set the fills.
+  r.wave_eff = wave_efficiency(g.blocks, sms);
   r.waves = double((g.blocks + slots - 1) / slots);
   const double warps_per_block = double(c.threads / 32);
   const double resident_warps = double(std::min<std::int64_t>(g.blocks, slots)) * warps_per_block;
@@ -98,8 +100,11 @@ void kernel_terms(const PreparedProblem& p, const Candidate& c, const detail::Ge
   r.l2_s = r.l2_bytes * rt.l2_s_per_byte * bw_factor;
 
   // CUDA-core work: index unpack, register-tier selects, dequant adds, FMAs, shuffles; tensor work.
+  // A warp with any lane in the global tier issues that path too (address, load, merge).
+  const double global_touch = warp_touch_probability(t.global);
   r.cuda_core_ops = g.lookups * (rt.dequant_ops_per_lookup +
-                                 reg_select_ops(c.n_reg, p.vec_size, k.reg_select_ops_per_level)) +
+                                 reg_select_ops(c.n_reg, p.vec_size, k.reg_select_ops_per_level) +
+                                 global_touch * k.global_path_ops) +
                     g.fma_ops * k.fma_ops_per_mac + g.extra_cuda_ops;
   r.tensor_flops = g.tensor_flops;
   const double cuda_s = r.cuda_core_ops * rt.cuda_s_per_op;
@@ -108,7 +113,7 @@ void kernel_terms(const PreparedProblem& p, const Candidate& c, const detail::Ge
 
   // Latency of dependent global lookups (Little's law over the resident warps).
   if (t.global > 0) {
-    const double glob_requests = requests * warp_touch_probability(t.global);
+    const double glob_requests = requests * global_touch;
     r.latency_s =
         lookup_latency_s(glob_requests / resident_warps, r.l1_hit, r.l2_hit, k.l1_latency_s,
                          k.l2_latency_s, k.hbm_latency_s, k.lookups_in_flight_per_warp);

@@ -107,8 +107,8 @@ struct Prediction {
   int regs_per_thread;
   int smem_bytes_per_block;
   Occupancy occ;
-  double waves;
-  double wave_eff;
+  double waves;     // ceil(blocks / (SMs x blocks per SM))
+  double wave_eff;  // SM balance: blocks / (ceil(blocks / SMs) x SMs)
   // Time per term, seconds.
   double hbm_s, l2_s, smem_s, compute_s, latency_s;
   double fill_s, reduction_s, launch_s, second_kernel_s;

@@ -95,8 +95,8 @@ inline double cache_hit_fraction(const double* cdf, std::int64_t entries, std::i
   return std::clamp((upto - before) / rest, 0.0, 1.0);
 }
 
-// Assumes every block takes the same time: share of block slots busy over the waves,
-// blocks / (ceil(blocks / slots) x slots).
+// Assumes every block takes the same time and blocks go to the `slots` units (SMs, or resident
+// block slots) round-robin: share of capacity busy, blocks / (ceil(blocks / slots) x slots).
 inline double wave_efficiency(std::int64_t blocks, std::int64_t slots) {
   if (blocks <= 0 || slots <= 0) return 0.0;
   const std::int64_t waves = (blocks + slots - 1) / slots;
