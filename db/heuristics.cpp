@@ -66,10 +66,7 @@ Heuristics Heuristics::from_rows(const std::vector<HeuristicRow>& rows) {
       h.index_.emplace(group_hash(op, r.vq_key), gi);
     }
     Entry e;
-    for (int i = 0; i < kBucketDims; ++i) {
-      e.bucket.dims[i] = r.dims[i];
-      e.log2_dims[i] = std::log2(double(std::max<std::int64_t>(1, r.dims[i])));
-    }
+    for (int i = 0; i < kBucketDims; ++i) e.bucket.dims[i] = r.dims[i];
     e.bucket_key = r.bucket;
     e.candidate = r.candidate;
     e.candidate_key = r.candidate_key;

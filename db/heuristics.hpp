@@ -23,7 +23,6 @@ class Heuristics {
 
   struct Entry {
     ShapeBucket bucket;
-    double log2_dims[kBucketDims] = {};
     std::string bucket_key;
     Candidate candidate;
     std::string candidate_key;
