@@ -55,7 +55,7 @@ for step in "$@"; do
     sanitize)
       for tool in memcheck racecheck; do
         timeout 200 compute-sanitizer --tool $tool --error-exitcode 9 "$B/bin/test_gemv_gpu" \
-          --gtest_filter="${SAN_FILTER:-Presets/GemvPreset.*/quip_4:Presets/GemvPreset.*/gptvq_2:Presets/GemvPreset.*/vq_2_12_2:GemvLauncher.*}" 2>&1 | tail -4 | tee -a "$O/sanitize.txt"
+          --gtest_filter="${SAN_FILTER:-Presets/GemvPreset.*/quip__4:Presets/GemvPreset.*/gptvq_2:Presets/GemvPreset.*/vq_2_12_2:GemvLauncher.*}" 2>&1 | tail -4 | tee -a "$O/sanitize.txt"
         echo "$tool rc=${PIPESTATUS[0]}" | tee -a "$O/sanitize.txt"
       done
       ;;
