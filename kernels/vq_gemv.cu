@@ -67,8 +67,8 @@ std::size_t gemv_smem_bytes(const GemvFormat& f, const GemvParams& p) {
   if (tier_of(p) == CodebookTier::global_only) return 0;
   // per_tile codebooks are double-buffered (the next tile column streams in).
   const std::size_t buffers = f.tile_rows > 0 ? 2 : 1;
-  return buffers * std::size_t(f.residuals) * std::size_t(p.n_smem) *
-         std::size_t(p.smem_copies) * std::size_t(f.vec_size) * 2;
+  return buffers * std::size_t(f.residuals) * std::size_t(p.n_smem) * std::size_t(p.smem_copies) *
+         std::size_t(f.vec_size) * 2;
 }
 
 std::string can_implement(const GemvFormat& f, int batch, const GemvParams& p,
