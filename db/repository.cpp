@@ -375,6 +375,52 @@ bool Repository::already_measured(const std::string& gpu_uuid, const Problem& p,
   return one_int(st).has_value();
 }
 
+std::optional<Measurement> Repository::latest_measurement(const std::string& gpu_uuid,
+                                                          const Problem& p, const Candidate& c,
+                                                          const std::string& build_commit) {
+  auto& st = stmt(
+      "SELECT m.uid, m.status, m.timer, m.median_s, m.min_s, m.max_s, m.rel_stdev, m.count, "
+      "m.counters_json, m.measured_at FROM measurements m JOIN gpus g ON g.id=m.gpu_id "
+      "JOIN runs r ON r.id=m.run_id JOIN problems p ON p.id=m.problem_id "
+      "JOIN candidates c ON c.id=m.candidate_id "
+      "WHERE g.uuid=? AND p.key=? AND c.key=? AND r.build_commit=? ORDER BY m.id DESC LIMIT 1");
+  st.bind(1, gpu_uuid).bind(2, p.key()).bind(3, c.key()).bind(4, build_commit);
+  if (!st.step()) return std::nullopt;
+  Measurement m;
+  m.uid = st.get_text(0);
+  m.status = parse_status(st.get_text(1));
+  m.timer = parse_timer(st.get_text(2));
+  m.median_s = st.get_opt_double(3);
+  m.min_s = st.get_opt_double(4);
+  m.max_s = st.get_opt_double(5);
+  m.rel_stdev = st.get_opt_double(6);
+  m.count = st.get_int(7);
+  m.counters_json = st.get_opt_text(8);
+  m.measured_at = st.get_text(9);
+  st.reset();
+  return m;
+}
+
+std::vector<Ceiling> Repository::ceilings(const std::string& gpu_key) {
+  auto& st = stmt(
+      "SELECT c.uid, c.name, c.value, c.unit, c.rel_spread, c.count, c.measured_at FROM ceilings c "
+      "JOIN gpus g ON g.id=c.gpu_id WHERE g.gpu_key=? ORDER BY c.measured_at, c.id");
+  st.bind(1, gpu_key);
+  std::vector<Ceiling> out;
+  while (st.step()) {
+    Ceiling c;
+    c.uid = st.get_text(0);
+    c.name = st.get_text(1);
+    c.value = st.get_double(2);
+    c.unit = st.get_text(3);
+    c.rel_spread = st.get_double(4);
+    c.count = st.get_int(5);
+    c.measured_at = st.get_text(6);
+    out.push_back(c);
+  }
+  return out;
+}
+
 std::vector<GpuRecord> Repository::gpus() {
   std::vector<GpuRecord> out;
   auto& st = stmt(

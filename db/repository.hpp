@@ -61,6 +61,14 @@ class Repository {
   bool already_measured(const std::string& gpu_uuid, const Problem& p, const Candidate& c,
                         const std::string& build_commit);
 
+  // The latest measurement of (problem, candidate) on this GPU from a run of `build_commit`, so a
+  // resumed tuner can reuse its result (uid, status, timer and statistics).
+  std::optional<Measurement> latest_measurement(const std::string& gpu_uuid, const Problem& p,
+                                                const Candidate& c,
+                                                const std::string& build_commit);
+  // Every ceiling recorded for a GPU class, oldest first (measured_at, then insertion order).
+  std::vector<Ceiling> ceilings(const std::string& gpu_key);
+
   // Recomputes the heuristics table from measurements (and predictions where nothing was
   // measured) in one transaction; returns the number of rows. See docs/database.md for the rule.
   std::int64_t recompute_heuristics();

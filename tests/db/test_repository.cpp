@@ -180,7 +180,53 @@ TEST(Repository, AlreadyMeasuredIsPerGpuAndBuild) {
   EXPECT_FALSE(repo.already_measured("GPU-1", p, c, "def456"));
   EXPECT_FALSE(repo.already_measured("GPU-2", p, c, "abc123"));
   EXPECT_FALSE(repo.already_measured("GPU-1", p, cand(512), "abc123"));
+  const auto stored = repo.latest_measurement("GPU-1", p, c, "abc123");
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->status, Status::resource_limit);
+  EXPECT_FALSE(stored->median_s);
+  repo.insert_measurement(run_id, g, repo.upsert_problem(p), repo.upsert_candidate(c), ok(3e-5));
+  EXPECT_DOUBLE_EQ(repo.latest_measurement("GPU-1", p, c, "abc123")->median_s.value_or(0), 3e-5);
+  EXPECT_FALSE(repo.latest_measurement("GPU-1", p, c, "def456"));
+  Ceiling hbm;
+  hbm.name = "hbm_bw";
+  hbm.value = 3.0e12;
+  hbm.unit = "bytes/s";
+  hbm.count = 5;
+  hbm.measured_at = "2026-01-02T00:00:00.000Z";
+  repo.record_ceiling(g, run_id, hbm);
+  hbm.value = 3.1e12;
+  hbm.measured_at = "2026-01-01T00:00:00.000Z";  // older, inserted later
+  repo.record_ceiling(g, run_id, hbm);
+  const auto ceilings = repo.ceilings("h100-sxm");
+  ASSERT_EQ(ceilings.size(), 2u);
+  EXPECT_DOUBLE_EQ(ceilings[0].value, 3.1e12);
+  EXPECT_DOUBLE_EQ(ceilings[1].value, 3.0e12);
+  EXPECT_TRUE(repo.ceilings("a100-sxm").empty());
   // An ok measurement without a time is refused.
   Measurement bad;
   EXPECT_THROW(repo.insert_measurement(run_id, g, 1, 1, bad), InputError);
+}
+
+TEST(Repository, BucketWinnerIsTheBestGeometricMeanOverItsProblems) {
+  TempDir dir;
+  Repository repo = Repository::open(dir.file("b.db"), Access::create);
+  RunInfo run = Repository::this_process_run("tune", "test");
+  const auto run_id = repo.begin_run(run);
+  const auto g = repo.upsert_gpu(gpu("GPU-1"));
+  const auto p1 = repo.upsert_problem(gemv(4096, 4096));
+  const auto p2 = repo.upsert_problem(gemv(4000, 4096));  // same bucket m1:n4096:k4096
+  const auto a = repo.upsert_candidate(cand(256)), b = repo.upsert_candidate(cand(512));
+  const auto c = repo.upsert_candidate(cand(1024));
+  repo.insert_measurement(run_id, g, p1, a, ok(1.0e-5));
+  repo.insert_measurement(run_id, g, p2, a, ok(1.5e-5));  // a: geomean(1, 1.5) = 1.22
+  repo.insert_measurement(run_id, g, p1, b, ok(1.2e-5));
+  repo.insert_measurement(run_id, g, p2, b, ok(1.0e-5));  // b: geomean(1.2, 1) = 1.10
+  repo.insert_measurement(run_id, g, p1, c, ok(0.5e-5));  // fastest, but only on one problem
+  repo.recompute_heuristics();
+  const auto rows = repo.heuristics();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].candidate_key, cand(512).key());
+  EXPECT_EQ(rows[0].n_problems, 2);
+  EXPECT_EQ(rows[0].problem_key, gemv(4000, 4096).key());  // the smaller problem key
+  EXPECT_DOUBLE_EQ(rows[0].measured_s.value_or(0), 1.0e-5);
 }
