@@ -18,9 +18,9 @@ struct KmeansOptions {
   int iterations = 10;  // Lloyd iterations after initialisation
   int threads = 2;      // std::threads for assignment
   std::uint64_t seed = 1;
-  // Greedy k-means++ costs k * n * dim * trials (trials = 2 + ln k, see kmeans.cpp); trials are
-  // cut so that 2 * k * n * trials stays below this, and above it even for one trial the initial
-  // centroids are k distinct points drawn at random (Forgy), e.g. for 2^16-entry codebooks.
+  // Greedy k-means++ costs k * n * dim * trials (trials = min(3, 2 + ln k), see kmeans.cpp); trials
+  // are cut so that 2 * k * n * trials stays below this, and above it even for one trial the
+  // initial centroids are k distinct points drawn at random (Forgy), e.g. for 2^16-entry codebooks.
   std::int64_t kmeanspp_max_pairs = std::int64_t{1} << 29;
 };
 
