@@ -12,6 +12,7 @@ const std::vector<Verb>& verbs() {
       {"presets", "list the VQ presets and model shapes", cmd_presets},
       {"predict", "rank candidates for a problem with the cost model (no GPU needed)", cmd_predict},
       {"measure", "measure this GPU's ceilings into the database", cmd_measure},
+      {"tune", "autotune problems on this GPU into the database", cmd_tune},
       {"export", "heuristics as csv | json | md | a C++ header", cmd_export},
       {"db", "init | info | merge | import heuristics databases", cmd_db},
   };

@@ -23,6 +23,7 @@ int cmd_gpus(const Args& args);
 int cmd_presets(const Args& args);
 int cmd_predict(const Args& args);
 int cmd_measure(const Args& args);
+int cmd_tune(const Args& args);
 int cmd_export(const Args& args);
 int cmd_db(const Args& args);
 

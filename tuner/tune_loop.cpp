@@ -63,13 +63,17 @@ ProblemOutcome tune_problem(const Problem& p, Measurer& meas, const TuneSettings
   std::vector<double> cdf = meas.prepare(p, &source);
   const PreparedProblem prep = prepare(p, s.spec, s.coef, std::move(cdf), source);
   const std::vector<Ranked> ranked = rank_candidates(prep);
-  out.runnable = ranked.size();
-  if (ranked.empty()) return out;
-  out.model_top1 = ranked.front().candidate;
-  out.model_top1_predicted_s = ranked.front().prediction.time_s;
+  out.enumerated = ranked.size();
   std::vector<Candidate> order;
   order.reserve(ranked.size());
-  for (const auto& r : ranked) order.push_back(r.candidate);
+  for (const auto& r : ranked) {
+    if (!meas.implementable(r.candidate)) continue;
+    if (order.empty()) out.model_top1_predicted_s = r.prediction.time_s;
+    order.push_back(r.candidate);
+  }
+  out.runnable = order.size();
+  if (order.empty()) return out;
+  out.model_top1 = order.front();
   auto strategy = make_strategy(s.strategy, std::move(order), s.strategy_options, p.key());
 
   std::int64_t gpu_id = 0;

@@ -29,6 +29,13 @@ class Measurer {
   // Sets up the problem's data and returns the sorted CDF of its codebook lookups (what the model
   // needs to rank candidates for exactly this data) and a one-line description of its source.
   virtual std::vector<double> prepare(const Problem& p, std::string* histogram_source) = 0;
+  // Whether the kernel family behind this measurer can run `c` for the prepared problem at all
+  // (launch-parameter limits, shared memory). The model's enumeration is filtered by it before a
+  // strategy picks, so a search never spends its budget on candidates that cannot run.
+  virtual bool implementable(const Candidate& c) const {
+    (void)c;
+    return true;
+  }
   // Validates and times one candidate; candidate failures are statuses, not exceptions.
   virtual TrialResult measure(const Candidate& c) = 0;
 };
@@ -49,7 +56,8 @@ struct TuneSettings {
 
 struct ProblemOutcome {
   Problem problem;
-  std::size_t runnable = 0;  // candidates the model enumerated
+  std::size_t enumerated = 0;  // candidates the model enumerated (runnable by its rules)
+  std::size_t runnable = 0;    // of those, the ones the measurer's kernels implement
   std::vector<TrialResult> trials;
   std::optional<std::size_t> winner;  // index into trials
   std::size_t resumed = 0;

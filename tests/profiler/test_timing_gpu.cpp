@@ -94,14 +94,19 @@ TEST(EventTimer, AgreesWithCuptiOnOneKernel) {
   REQUIRE_GPU();
   auto cupti = make_region_timer(true);
   auto ev = make_event_timer();
-  double cupti_s = 0, ev_s = 0;
+  // Median of 5 regions each after one untimed region: the event pair also holds the launch
+  // latency, so it may only be a little longer.
   for (RegionTimer* timer : {cupti.get(), ev.get()}) {
-    timer->begin(nullptr);
-    VQT_CUDA_CALL(launch_spin(500000, nullptr));
-    (timer == ev.get() ? ev_s : cupti_s) = timer->end(nullptr).busy_s;
+    std::vector<double> t;
+    for (int rep = 0; rep < 6; ++rep) {
+      timer->begin(nullptr);
+      VQT_CUDA_CALL(launch_spin(500000, nullptr));
+      const double s = timer->end(nullptr).busy_s;
+      if (rep > 0) t.push_back(s);
+    }
+    const double med = summarize(t).median;
+    EXPECT_NEAR(med, 500e-6, 25e-6) << to_string(timer->kind()) << " max " << summarize(t).max;
   }
-  EXPECT_NEAR(ev_s, 500e-6, 25e-6);
-  EXPECT_NEAR(cupti_s, 500e-6, 25e-6);
 }
 
 TEST(Profiler, MeasureConvergesOnAStableKernel) {

@@ -116,6 +116,24 @@ TEST(TuneLoop, RecordsResumesAndPicksTheSameWinner) {
   EXPECT_EQ(m3.calls, 10);
 }
 
+// Only candidates the measurer implements are searched (the model enumerates more).
+class PickyMeasurer : public FakeMeasurer {
+ public:
+  bool implementable(const Candidate& c) const override { return c.n_reg == 0; }
+};
+
+TEST(TuneLoop, SearchesOnlyImplementableCandidates) {
+  TuneSettings s;
+  s.spec = find_gpu("h100-sxm");
+  PickyMeasurer m;
+  const ProblemOutcome a = tune_problem(gemv_problem(), m, s);
+  ASSERT_GT(a.enumerated, a.runnable);
+  ASSERT_GE(a.runnable, 10u);
+  EXPECT_EQ(a.trials.size(), 10u);
+  for (const auto& t : a.trials) EXPECT_EQ(t.candidate.n_reg, 0) << t.candidate.key();
+  EXPECT_EQ(a.model_top1.n_reg, 0);
+}
+
 TEST(TuneLoop, WithoutDatabaseNothingIsStoredAndExhaustiveTimesAll) {
   TuneSettings s;
   s.spec = find_gpu("h100-sxm");

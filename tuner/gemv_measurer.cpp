@@ -1,0 +1,219 @@
+#include "tuner/gemv_measurer.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+#include "kernels/gemv_candidate.hpp"
+#include "kernels/vq_device_layout.hpp"
+#include "kernels/vq_gemv.hpp"
+#include "model/cost_model.hpp"
+#include "profiler/cuda_check.hpp"
+#include "vq/half.hpp"
+#include "vq/reference.hpp"
+
+namespace vqt::tuner {
+
+namespace {
+
+std::uint64_t splitmix(std::uint64_t& s) {
+  std::uint64_t z = (s += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+double uniform01(std::uint64_t& s) {
+  return double(splitmix(s) >> 11) * (1.0 / 9007199254740992.0);
+}
+float half_round(float f) {
+  return half_bits_to_float(float_to_half_bits(f));
+}
+
+struct DevMem {
+  void* p = nullptr;
+  std::size_t bytes = 0;
+  DevMem() = default;
+  explicit DevMem(std::size_t n) : bytes(n) {
+    VQT_CUDA_CALL(cudaMalloc(&p, std::max<std::size_t>(n, 16)));
+  }
+  ~DevMem() {
+    if (p) cudaFree(p);
+  }
+  DevMem(const DevMem&) = delete;
+  DevMem& operator=(const DevMem&) = delete;
+};
+
+}  // namespace
+
+struct GemvMeasurer::Data {
+  std::string key;  // vq key + n + k: what the reference was computed for
+  Problem problem;
+  GemvFormat format;
+  std::vector<double> cdf;
+  std::vector<double> ref;  // [16][n], fp64
+  std::unique_ptr<DevMem> lo, hi, cb, x, y, ws;
+  GemvDevice dev;
+};
+
+GemvMeasurer::GemvMeasurer(profiler::Profiler& prof, const profiler::ConvergenceRule& rule,
+                           std::uint64_t seed, double zipf_exponent)
+    : prof_(prof), rule_(rule), seed_(seed), zipf_(zipf_exponent) {}
+
+GemvMeasurer::~GemvMeasurer() = default;
+
+db::Timer GemvMeasurer::timer() const {
+  return prof_.timer_kind() == profiler::TimerKind::cupti ? db::Timer::cupti
+                                                          : db::Timer::cuda_event;
+}
+
+std::vector<double> GemvMeasurer::prepare(const Problem& p, std::string* source) {
+  if (p.op != Op::gemv) throw InputError("the GEMV measurer takes gemv problems, got " + p.key());
+  if (p.m < 1 || p.m > kGemvMaxBatch)
+    throw InputError("gemv batch must be 1.." + std::to_string(kGemvMaxBatch));
+  std::ostringstream src;
+  src << "zipf:" << zipf_ << ":seed=" << seed_;
+  *source = src.str();
+  const std::string key = p.vq.key() + ":" + std::to_string(p.n) + "x" + std::to_string(p.k);
+  if (auto it = cache_.find(key); it != cache_.end()) {
+    d_ = it->second.get();
+    d_->problem = p;
+    return d_->cdf;
+  }
+  auto d = std::make_unique<Data>();
+  d->key = key;
+  d->problem = p;
+  d->cdf = zipf_sorted_cdf(p.vq.stored_entries(), zipf_);
+  d->dev = gemv_device(prof_.options().device);
+  VqTensor shape;
+  shape.config = p.vq;
+  shape.rows = p.n;
+  shape.cols = p.k;
+  d->format = gemv_format_of(shape);
+  d_ = d.get();
+  cache_[key] = std::move(d);
+  return d_->cdf;
+}
+
+void GemvMeasurer::materialize(Data& d) {
+  const Problem& p = d.problem;
+  VqTensor t;
+  t.config = p.vq;
+  t.rows = p.n;
+  t.cols = p.k;
+  const std::int64_t stored = p.vq.stored_entries();
+  std::uint64_t rng = seed_ ^ 0x5eed5eedull;
+  const std::size_t n_codes = std::size_t(t.rows * t.groups_per_row() * p.vq.residuals);
+  t.codes.resize(n_codes);
+  const bool lattice = p.vq.lattice_entries > 0;
+  for (auto& c : t.codes) {
+    const double u = uniform01(rng);
+    const auto it = std::lower_bound(d.cdf.begin(), d.cdf.end(), u);
+    std::uint32_t idx = std::uint32_t(std::min<std::ptrdiff_t>(it - d.cdf.begin(), stored - 1));
+    if (lattice) idx |= std::uint32_t(splitmix(rng) & 0xff) << 8;
+    c = std::uint16_t(idx);
+  }
+  t.codebooks.resize(std::size_t(t.instances() * p.vq.residuals * stored * p.vq.vec_size));
+  for (auto& v : t.codebooks) v = half_round(float(2.0 * uniform01(rng) - 1.0));
+  t.check_consistent();
+  std::vector<float> x(std::size_t(kGemvMaxBatch * p.k));
+  for (auto& v : x) v = half_round(float(2.0 * uniform01(rng) - 1.0));
+  d.ref = reference_gemv(t, x.data(), kGemvMaxBatch);
+
+  const GemvHostPack pack = pack_for_gemv(t);
+  d.format = pack.format;
+  d.lo = std::make_unique<DevMem>(pack.lo.size());
+  d.hi = std::make_unique<DevMem>(pack.hi.size());
+  d.cb = std::make_unique<DevMem>(pack.codebooks.size() * 2);
+  VQT_CUDA_CALL(cudaMemcpy(d.lo->p, pack.lo.data(), pack.lo.size(), cudaMemcpyHostToDevice));
+  if (!pack.hi.empty())
+    VQT_CUDA_CALL(cudaMemcpy(d.hi->p, pack.hi.data(), pack.hi.size(), cudaMemcpyHostToDevice));
+  VQT_CUDA_CALL(cudaMemcpy(d.cb->p, pack.codebooks.data(), pack.codebooks.size() * 2,
+                           cudaMemcpyHostToDevice));
+  std::vector<std::uint16_t> xh(x.size());
+  for (std::size_t i = 0; i < x.size(); ++i) xh[i] = float_to_half_bits(x[i]);
+  d.x = std::make_unique<DevMem>(xh.size() * 2);
+  VQT_CUDA_CALL(cudaMemcpy(d.x->p, xh.data(), xh.size() * 2, cudaMemcpyHostToDevice));
+  d.y = std::make_unique<DevMem>(std::size_t(kGemvMaxBatch * p.n) * 2);
+  d.ws = std::make_unique<DevMem>(gemv_workspace_bytes(d.format));
+  VQT_CUDA_CALL(cudaMemset(d.ws->p, 0, d.ws->bytes));
+}
+
+bool GemvMeasurer::implementable(const Candidate& c) const {
+  return d_ && can_implement(d_->format, int(d_->problem.m), gemv_params_from(c), d_->dev).empty();
+}
+
+TrialResult GemvMeasurer::measure(const Candidate& c) {
+  if (!d_) throw Error("GemvMeasurer::measure before prepare");
+  Data& d = *d_;
+  if (!d.lo) materialize(d);
+  TrialResult t;
+  t.candidate = c;
+  const int batch = int(d.problem.m);
+  const GemvParams params = gemv_params_from(c);
+  const std::string why = can_implement(d.format, batch, params, d.dev);
+  if (!why.empty()) {
+    t.status = db::Status::resource_limit;
+    t.detail = why;
+    return t;
+  }
+  VqGemvArgs a;
+  a.format = d.format;
+  a.codes_lo = d.lo->p;
+  a.codes_hi = d.hi->bytes ? d.hi->p : nullptr;
+  a.codebooks = d.cb->p;
+  a.x = d.x->p;
+  a.y = d.y->p;
+  a.batch = batch;
+  a.workspace = d.ws->p;
+  a.workspace_bytes = d.ws->bytes;
+
+  // Checked run: poisoned output, then compare with the reference.
+  VQT_CUDA_CALL(cudaMemset(d.y->p, 0xff, std::size_t(batch) * std::size_t(d.problem.n) * 2));
+  cudaError_t err = vq_gemv(a, params, nullptr);
+  if (err == cudaSuccess) err = cudaDeviceSynchronize();
+  if (err != cudaSuccess) {
+    cudaGetLastError();
+    t.status = err == cudaErrorLaunchOutOfResources || err == cudaErrorInvalidConfiguration
+                   ? db::Status::resource_limit
+                   : db::Status::launch_failed;
+    t.detail = cudaGetErrorName(err);
+    if (cudaDeviceSynchronize() != cudaSuccess)
+      throw Error("CUDA context lost after candidate " + c.key() + ": " + t.detail);
+    return t;
+  }
+  std::vector<std::uint16_t> y(std::size_t(batch) * std::size_t(d.problem.n));
+  VQT_CUDA_CALL(cudaMemcpy(y.data(), d.y->p, y.size() * 2, cudaMemcpyDeviceToHost));
+  double num = 0, den = 0;
+  bool finite = true;
+  for (std::size_t i = 0; i < y.size(); ++i) {
+    const double v = half_bits_to_float(y[i]), r = d.ref[i];
+    if (!std::isfinite(v)) finite = false;
+    num += (v - r) * (v - r);
+    den += r * r;
+  }
+  const double rel = std::sqrt(num / std::max(den, 1e-300));
+  if (!finite || !(rel <= kMaxRelError)) {
+    t.status = db::Status::validation_failed;
+    std::ostringstream os;
+    os << (finite ? "relative L2 error " : "non-finite output, relative L2 error ") << rel;
+    t.detail = os.str();
+    return t;
+  }
+  try {
+    const profiler::Measurement m =
+        prof_.measure([&](cudaStream_t s) { return vq_gemv(a, params, s); }, rule_);
+    t.median_s = m.time.median;
+    t.min_s = m.time.min;
+    t.max_s = m.time.max;
+    t.rel_stdev = m.time.rel_stdev;
+    t.count = std::int64_t(m.time.count);
+  } catch (const CudaError& e) {
+    t.status = db::Status::launch_failed;
+    t.detail = e.what();
+    if (cudaDeviceSynchronize() != cudaSuccess)
+      throw Error("CUDA context lost after candidate " + c.key() + ": " + t.detail);
+  }
+  return t;
+}
+
+}  // namespace vqt::tuner
