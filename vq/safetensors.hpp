@@ -92,6 +92,17 @@ struct VqFile {
 
 VqFile read_vq_safetensors(const std::string& path, const std::string& name = "weight");
 
+// What a VQ file holds, from its header alone (no tensor data is read), with every metadata,
+// dtype and shape check of read_vq_safetensors() (not the code range check, which needs the data).
+struct VqFileInfo {
+  VqConfig config;
+  std::int64_t rows = 0, cols = 0;
+  bool packed_codes = false;    // NAME.codes is a U8 b-bit stream
+  bool fp16_codebooks = false;  // NAME.codebooks is F16
+  bool has_histogram = false;   // NAME.histogram is present
+};
+VqFileInfo read_vq_info(const std::string& path, const std::string& name = "weight");
+
 // Names of the VQ tensors in a file (every NAME with a NAME.codes tensor), sorted.
 std::vector<std::string> list_vq_tensors(const std::string& path);
 

@@ -82,8 +82,17 @@ void write_vq_safetensors(const std::string& path, const VqTensor& t,
   write_safetensors(path, blobs, meta);
 }
 
-VqFile read_vq_safetensors(const std::string& path, const std::string& name) {
-  const SafetensorsFile f = read_safetensors(path);
+namespace {
+
+// The header of a VQ file, checked: metadata, config, and every tensor's dtype and shape.
+struct CheckedHeader {
+  SafetensorsFile file;
+  VqFileInfo info;
+};
+
+CheckedHeader check_vq_header(const std::string& path, const std::string& name) {
+  CheckedHeader out{read_safetensors(path), {}};
+  const SafetensorsFile& f = out.file;
   auto fail = [&](const std::string& msg) -> InputError { return InputError(path + ": " + msg); };
   auto meta = [&](const std::string& key) -> const std::string& {
     auto it = f.metadata.find(key);
@@ -122,8 +131,7 @@ VqFile read_vq_safetensors(const std::string& path, const std::string& name) {
     throw fail("vqtune.config '" + meta("vqtune.config") + "' disagrees with the config fields (" +
                c.key() + ")");
 
-  VqFile out;
-  VqTensor& t = out.tensor;
+  VqTensor t;  // shape helpers only
   t.config = c;
   t.rows = rows;
   t.cols = cols;
@@ -150,32 +158,63 @@ VqFile read_vq_safetensors(const std::string& path, const std::string& name) {
     }
     return e;
   };
+  VqFileInfo& info = out.info;
+  info.config = c;
+  info.rows = rows;
+  info.cols = cols;
   const std::int64_t n_codes = rows * t.groups_per_row() * r;
-  if (f.at(name + ".codes").dtype == "U8") {
+  info.packed_codes = f.at(name + ".codes").dtype == "U8";
+  if (info.packed_codes)
     expect(name + ".codes", {"U8"}, {packed_bytes(n_codes, c.index_bits)});
-    const std::string code_bytes = f.read(name + ".codes");
+  else
+    expect(name + ".codes", {"U16", "U8"}, {rows, t.groups_per_row(), r});
+  info.fp16_codebooks =
+      expect(name + ".codebooks", {"F32", "F16"}, {t.instances(), r, stored, c.vec_size}).dtype ==
+      "F16";
+  info.has_histogram = f.tensors.count(name + ".histogram") > 0;
+  if (info.has_histogram) expect(name + ".histogram", {"U64", "I64"}, {r, stored});
+  return out;
+}
+
+}  // namespace
+
+VqFileInfo read_vq_info(const std::string& path, const std::string& name) {
+  return check_vq_header(path, name).info;
+}
+
+VqFile read_vq_safetensors(const std::string& path, const std::string& name) {
+  const CheckedHeader checked = check_vq_header(path, name);
+  const SafetensorsFile& f = checked.file;
+  const VqFileInfo& info = checked.info;
+  auto fail = [&](const std::string& msg) -> InputError { return InputError(path + ": " + msg); };
+  VqFile out;
+  VqTensor& t = out.tensor;
+  t.config = info.config;
+  t.rows = info.rows;
+  t.cols = info.cols;
+  const VqConfig& c = t.config;
+  const std::int64_t r = c.residuals, stored = c.stored_entries();
+  const std::int64_t n_codes = t.rows * t.groups_per_row() * r;
+  const std::string code_bytes = f.read(name + ".codes");
+  if (info.packed_codes) {
     t.codes = unpack_indices(reinterpret_cast<const std::uint8_t*>(code_bytes.data()),
                              std::int64_t(code_bytes.size()), n_codes, c.index_bits);
   } else {
-    expect(name + ".codes", {"U16", "U8"}, {rows, t.groups_per_row(), r});
-    const std::string code_bytes = f.read(name + ".codes");
     t.codes.resize(code_bytes.size() / 2);
     std::memcpy(t.codes.data(), code_bytes.data(), code_bytes.size());
   }
-  const auto& cb =
-      expect(name + ".codebooks", {"F32", "F16"}, {t.instances(), r, stored, c.vec_size});
   const std::size_t n_cb = std::size_t(t.instances() * r * stored * c.vec_size);
   t.codebooks.resize(n_cb);
   const std::string cb_bytes = f.read(name + ".codebooks");
-  if (cb.dtype == "F32") {
+  if (!info.fp16_codebooks) {
     std::memcpy(t.codebooks.data(), cb_bytes.data(), n_cb * 4);
   } else {
     std::vector<std::uint16_t> h(n_cb);
     std::memcpy(h.data(), cb_bytes.data(), n_cb * 2);
     for (std::size_t i = 0; i < n_cb; ++i) t.codebooks[i] = half_bits_to_float(h[i]);
   }
-  if (f.tensors.count(name + ".histogram")) {
-    const auto& he = expect(name + ".histogram", {"U64", "I64"}, {r, stored});
+  if (info.has_histogram) {
+    const bool is_signed = f.at(name + ".histogram").dtype == "I64";
     IndexHistogram h;
     h.levels = int(r);
     h.entries = stored;
@@ -186,7 +225,7 @@ VqFile read_vq_safetensors(const std::string& path, const std::string& name) {
     for (auto& level : h.counts) {
       std::memcpy(level.data(), p, level.size() * 8);
       p += level.size() * 8;
-      if (he.dtype == "I64")
+      if (is_signed)
         for (auto x : level)
           if (std::int64_t(x) < 0)
             throw fail("tensor '" + name + ".histogram' has negative counts");

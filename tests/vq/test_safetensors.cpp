@@ -85,6 +85,13 @@ TEST_F(Safetensors, RoundTripEveryScopeWithHistogram) {
     EXPECT_EQ(f.histogram->counts, h.counts);
     EXPECT_EQ(f.histogram->source, "file:" + p);
     EXPECT_EQ(histogram_from_vq_file(p).counts, h.counts);  // the stored one
+    const VqFileInfo info = read_vq_info(p);
+    EXPECT_EQ(info.config.key(), t.config.key());
+    EXPECT_EQ(info.rows, 16);
+    EXPECT_EQ(info.cols, 64);
+    EXPECT_TRUE(info.has_histogram);
+    EXPECT_FALSE(info.packed_codes);
+    EXPECT_FALSE(info.fp16_codebooks);
     // The container is plain safetensors: 8-byte length, JSON, data 8-byte aligned.
     const auto [header, data] = split(slurp(p));
     EXPECT_EQ(header["__metadata__"]["vqtune.config"], t.config.key());
@@ -203,6 +210,7 @@ TEST_F(Safetensors, VqContentErrorsAreInputErrors) {
   };
   mutate([](json& hd, std::string&) { hd["weight.codes"]["dtype"] = "I16"; });
   expect_error(p, "dtype I16, expected U16");
+  EXPECT_THROW(read_vq_info(p), InputError);  // header checks alone catch it
   mutate([](json& hd, std::string&) { hd["weight.codebooks"]["dtype"] = "I32"; });
   expect_error(p, "expected F32 or F16");
   mutate([](json& hd, std::string&) { hd["weight.codes"]["shape"] = {8, 8, 1}; });
