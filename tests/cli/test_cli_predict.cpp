@@ -221,3 +221,22 @@ TEST(CliPredict, AttentionDecode) {
   EXPECT_NE(r.out.find("why:"), std::string::npos);
   fs::remove_all(cache);
 }
+
+TEST(CliPredict, CoefficientsFileChangesThePredictionAndIsValidated) {
+  const fs::path d = fresh_dir("coef");
+  std::ofstream(d / "slow.json") << "{\"hbm_efficiency\": 0.2}";
+  std::ofstream(d / "bad.json") << "{\"hbm_efficiency\": 7}";
+  auto time_of = [](const CliResult& r) {
+    return nlohmann::json::parse(r.out)["candidates"][0]["time_s"].get<double>();
+  };
+  const CliResult base = run_cli(predict_args({"--top", "1", "--json"}));
+  const CliResult slow =
+      run_cli(predict_args({"--top", "1", "--json", "--coefficients", (d / "slow.json").string()}));
+  ASSERT_EQ(base.rc, 0) << base.err;
+  ASSERT_EQ(slow.rc, 0) << slow.err;
+  EXPECT_GT(time_of(slow), time_of(base));
+  expect_bad(predict_args({"--coefficients", (d / "bad.json").string()}), "--coefficients",
+             "hbm_efficiency");
+  expect_bad(predict_args({"--coefficients", (d / "missing.json").string()}), "--coefficients");
+  fs::remove_all(d);
+}

@@ -6,6 +6,7 @@
 #include <random>
 
 #include "model/enumerate.hpp"
+#include "model/explain.hpp"
 #include "vq/error.hpp"
 
 using namespace vqt;
@@ -238,4 +239,21 @@ TEST(CostModel, CoefficientsRoundTripAndReject) {
 TEST(CostModel, PrepareRejectsAMismatchedHistogram) {
   EXPECT_THROW(prepare(gemv("aqlm-3", 4096, 4096), h100(), {}, zipf_sorted_cdf(256, 1), "z"),
                InputError);
+}
+
+TEST(CostModel, WhyLineNamesThePlacementReason) {
+  const auto small = prep(gemv("gptvq-2", 11008, 4096), h100());
+  const Ranked a = best(small);
+  const std::string wa = explain(small, a.candidate, a.prediction);
+  EXPECT_NE(wa.find("2 KiB codebook per block fits on chip"), std::string::npos) << wa;
+  const auto big = prep(gemv("aqlm-1x16", 11008, 4096), h100(), 0.0);
+  const Ranked b = best(big);
+  const std::string wb = explain(big, b.candidate, b.prediction);
+  EXPECT_NE(wb.find("1.0 MiB codebook"), std::string::npos) << wb;
+  EXPECT_NE(wb.find("L2 hit 100%"), std::string::npos) << wb;
+  EXPECT_NE(wb.find("bound: "), std::string::npos);
+  EXPECT_EQ(format_bytes(2048), "2 KiB");
+  EXPECT_EQ(format_bytes(1536), "1.5 KiB");
+  EXPECT_EQ(format_bytes(1 << 20), "1.0 MiB");
+  EXPECT_EQ(format_bytes(100), "100 B");
 }
