@@ -8,6 +8,7 @@
 #include "db/fixture.hpp"
 #include "db/merge.hpp"
 #include "db/repository.hpp"
+#include "db/schema.hpp"
 
 namespace vqt::cli {
 
@@ -35,6 +36,7 @@ int db_init(const Args& args) {
   }
   const std::string path = vm["db"].as<std::string>();
   db::Repository repo = db::Repository::open(path, db::Access::create);
+  db::check_integrity(repo.connection());
   if (vm.count("demo-fixture")) {
     const auto n = repo.connection().query_int("SELECT count(*) FROM measurements");
     if (n > 0)
@@ -63,13 +65,8 @@ int db_info(const Args& args) {
   }
   const std::string path = vm["db"].as<std::string>();
   db::Repository repo = db::Repository::open(path, db::Access::read_only);
-  std::string check;
-  {
-    db::Statement st(repo.connection(), "PRAGMA quick_check");
-    check = st.step() ? st.get_text(0) : "no result";
-  }
-  if (check != "ok")
-    throw db::DbFileError(path + ": corrupt database (quick_check: " + check + ")");
+  db::check_integrity(repo.connection());
+  const std::string check = "ok";
   const auto gpus = repo.gpus();
   const auto counts = repo.counts();
   const auto last = repo.last_run();
@@ -149,6 +146,7 @@ int db_merge(const Args& args) {
   const std::string out = files.front();
   files.erase(files.begin());
   db::Repository repo = db::Repository::open(out, db::Access::create);
+  db::check_integrity(repo.connection());
   const auto c = db::merge_databases(repo, files);
   std::cout << out << ": merged " << files.size() << " file(s); rows added:";
   for (const auto& [t, n] : c.inserted) std::cout << " " << t << " " << n;
@@ -180,6 +178,7 @@ int db_import(const Args& args) {
   }
   const std::string path = vm["db"].as<std::string>();
   db::Repository repo = db::Repository::open(path, db::Access::create);
+  db::check_integrity(repo.connection());
   const auto c = db::import_json(repo, doc);
   std::cout << path << ": imported " << c.measurements << " measurements (" << c.skipped
             << " already there), " << c.predictions << " predictions; " << c.heuristics
@@ -192,10 +191,13 @@ int db_import(const Args& args) {
 int cmd_db(const Args& args) {
   const std::string sub = args.empty() ? "" : args.front();
   const Args rest = args.empty() ? Args{} : Args(args.begin() + 1, args.end());
-  if (sub == "init") return guarded("db init", [&] { return db_init(rest); });
-  if (sub == "info") return guarded("db info", [&] { return db_info(rest); });
-  if (sub == "merge") return guarded("db merge", [&] { return db_merge(rest); });
-  if (sub == "import") return guarded("db import", [&] { return db_import(rest); });
+  auto run = [&rest](int (*f)(const Args&)) {
+    return [f, &rest] { return db::file_errors_as_input_errors([&] { return f(rest); }); };
+  };
+  if (sub == "init") return guarded("db init", run(db_init));
+  if (sub == "info") return guarded("db info", run(db_info));
+  if (sub == "merge") return guarded("db merge", run(db_merge));
+  if (sub == "import") return guarded("db import", run(db_import));
   if (sub == "--help" || sub == "-h" || sub == "help") {
     std::cout << kUsage;
     return 0;

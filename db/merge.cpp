@@ -83,6 +83,7 @@ MergeCounts merge_databases(Repository& out, const std::vector<std::string>& inp
     // The same checks as any open (identity, version, corruption), without writing anything.
     const OpenFlags flags = [&] {
       Connection probe = open_database(in, Access::read_only);
+      check_integrity(probe);
       return probe.flags();
     }();
     Statement attach(conn, "ATTACH DATABASE ? AS src");

@@ -291,6 +291,15 @@ Connection open_checked_read_only(const std::string& path, int busy_timeout_ms) 
 
 }  // namespace
 
+void check_integrity(Connection& conn) {
+  file_errors_as_input_errors([&] {
+    Statement st(conn, "PRAGMA quick_check");
+    const std::string check = st.step() ? st.get_text(0) : "no result";
+    if (check != "ok")
+      throw DbFileError(conn.path() + ": corrupt database (quick_check: " + check + ")");
+  });
+}
+
 int schema_version(Connection& conn) {
   return int(conn.query_int("PRAGMA user_version"));
 }

@@ -37,6 +37,23 @@ Connection open_database(const std::string& path, Access access, int busy_timeou
 // migrations. Throws when the file exists.
 void create_database_at_version(const std::string& path, int version);
 
+// PRAGMA quick_check (reads every page, O(file size)); throws DbFileError naming the first problem.
+// The CLI runs it before it reads or writes a file; the runtime lookup does not.
+void check_integrity(Connection& conn);
+
+// Runs `body`; an SQLite error saying the file is damaged (SQLITE_CORRUPT, SQLITE_NOTADB) becomes a
+// DbFileError (exit 2), since the fault is in the user's file, not in vqtune.
+template <class F>
+auto file_errors_as_input_errors(F&& body) -> decltype(body()) {
+  try {
+    return body();
+  } catch (const SqliteError& e) {
+    if (e.code() == SQLITE_CORRUPT || e.code() == SQLITE_NOTADB)
+      throw DbFileError(std::string("corrupt database file: ") + e.what());
+    throw;
+  }
+}
+
 // The schema version of an open connection (PRAGMA user_version).
 int schema_version(Connection& conn);
 

@@ -87,6 +87,14 @@ TEST(Cli, RefusesFilesThatAreNotUsableVqtuneDatabases) {
   const std::string bytes = read_bytes(dir.file("full.db"));
   write_bytes(dir.file("cut.db"), bytes.substr(0, bytes.size() * 2 / 3));
   expect_refused_by_cli(dir, "cut.db", "truncated");
+  // Damaged pages inside a well-formed file: found by quick_check (or the first read).
+  std::string damaged = bytes;
+  const std::size_t page = 4096;
+  ASSERT_EQ(std::size_t(static_cast<unsigned char>(bytes[16])) << 8, page);
+  for (std::size_t p = 3; (p + 1) * page <= damaged.size(); p += 3)
+    damaged.replace(p * page, 64, std::string(64, '\xff'));
+  write_bytes(dir.file("damaged.db"), damaged);
+  expect_refused_by_cli(dir, "damaged.db", "corrupt");
 }
 
 TEST(Cli, InfoExportAndForce) {
