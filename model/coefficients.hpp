@@ -1,9 +1,11 @@
 // ModelCoefficients: every efficiency factor and per-operation cost the cost model uses, in one
 // struct, so calibration (least squares against measurements) can replace them and the result can
 // be stored per GPU. The defaults are first-principles guesses stated next to each field, except
-// fp32_efficiency and unpack_ops_per_code, set by hand from ncu counts of the first fused GEMV
-// kernels on an H100/H200 (bench/results/NOTES-gemv.md: ~12 decode ops per lookup, 2.1 IPC);
-// nothing is fitted yet. Efficiencies are fractions in (0, 1]; that keeps predicted >= ideal time.
+// fp32_efficiency and the unpack / lattice operation counts, set by hand from the instruction
+// counts of the first fused kernels on an H100/H200 (bench/results/NOTES-gemv.md: ~12 decode ops
+// per 12-bit lookup, 3 per half2 for lattice signs, 2.1 IPC; NOTES-attention.md: byte codes need
+// an extract and an address); nothing is fitted yet. Efficiencies are fractions in (0, 1]; that
+// keeps predicted >= ideal time.
 #pragma once
 
 #include <string>
@@ -22,7 +24,10 @@ namespace vqt {
   X(dequant_ops_per_element, 0.5, 0.0, 64.0,                                                     \
     "CUDA-core ops per looked-up element and level (half2)")                                     \
   X(fma_ops_per_mac, 0.5, 0.0, 4.0, "CUDA-core ops per multiply-add (0.5: packed half2 FMA)")    \
-  X(unpack_ops_per_code, 8.0, 0.0, 64.0, "CUDA-core ops per code: extract, address, tier test")  \
+  X(unpack_ops_per_code, 8.0, 0.0, 64.0,                                                         \
+    "ops per code of b not 8/16: extract, address, tier test")                                   \
+  X(unpack_ops_per_aligned_code, 3.0, 0.0, 64.0, "ops per 8- or 16-bit code: extract, address")  \
+  X(lattice_ops_per_element, 1.5, 0.0, 64.0, "lattice sign flips per element (3 ops per half2)") \
   X(global_path_ops, 4.0, 0.0, 64.0, "ops per lookup when any lane of the warp goes global")     \
   X(reg_select_ops_per_level, 1.0, 0.0, 64.0, "ops per select level per 32-bit register")        \
   X(l1_latency_s, 35e-9, 1e-9, 1e-5, "L1 hit latency of a dependent codebook lookup")            \

@@ -133,7 +133,13 @@ PreparedProblem prepare(const Problem& problem, const GpuSpec& spec, const Model
                   (p.row_bytes * std::max(1.0, p.live_codebooks));
   rt.fill_s_per_byte_per_sm = spec.sm_count * rt.l2_s_per_byte;
   rt.inv_ideal_wavefronts = 1.0 / smem_ideal_wavefronts(p.row_bytes);
-  rt.dequant_ops_per_lookup = coef.unpack_ops_per_code + vq.vec_size * coef.dequant_ops_per_element;
+  // Byte- or halfword-aligned codes are one extract; others straddle words. Lattice codes also
+  // apply sign flips to every element.
+  const bool aligned = vq.index_bits == 8 || vq.index_bits == 16;
+  rt.dequant_ops_per_lookup =
+      (aligned ? coef.unpack_ops_per_aligned_code : coef.unpack_ops_per_code) +
+      vq.vec_size * coef.dequant_ops_per_element +
+      (vq.lattice_entries > 0 ? vq.vec_size * coef.lattice_ops_per_element : 0.0);
   p.occupancy_table = OccupancyTable(spec);
   p.m32 = int(problem.m);
   p.n32 = int(problem.n);
