@@ -128,8 +128,7 @@ TEST(Reliability, WriterKilledMidTransactionLeavesAConsistentResumableFile) {
 TEST(Reliability, FourProcessesWritingAtOnceLoseNothing) {
   TempDir dir;
   const std::string f = dir.file("shared.db");
-  { Repository init = Repository::open(f, Access::create); }
-  constexpr int kWriters = 4, kRows = 1000, kPerTx = 50;
+  constexpr int kWriters = 4, kRows = 1000, kPerTx = 50;  // the writers also race to create f
   int gate[2];
   ASSERT_EQ(::pipe(gate), 0);
   std::vector<pid_t> kids;
@@ -142,7 +141,7 @@ TEST(Reliability, FourProcessesWritingAtOnceLoseNothing) {
       while (::read(gate[0], &c, 1) > 0) {  // start together when the parent closes the gate
       }
       try {
-        Repository repo = Repository::open(f, Access::read_write);
+        Repository repo = Repository::open(f, Access::create);
         RunInfo run = Repository::this_process_run("tune", "writer " + std::to_string(w));
         const auto run_id = repo.begin_run(run);
         const auto gpu = repo.upsert_gpu(kGpu);
