@@ -142,7 +142,7 @@ int db_merge(const Args& args) {
   }
   auto files =
       vm.count("files") ? vm["files"].as<std::vector<std::string>>() : std::vector<std::string>{};
-  if (files.size() < 2) throw InputError("db merge: give OUT and at least one IN file");
+  if (files.size() < 2) throw InputError("give OUT and at least one IN file");
   const std::string out = files.front();
   files.erase(files.begin());
   db::Repository repo = db::Repository::open(out, db::Access::create);
@@ -166,15 +166,15 @@ int db_import(const Args& args) {
     std::cout << desc << "\n";
     return 0;
   }
-  if (!vm.count("input")) throw InputError("db import: give the JSON file to import");
+  if (!vm.count("input")) throw InputError("give the JSON file to import");
   const std::string in = vm["input"].as<std::string>();
   std::ifstream f(in);
-  if (!f) throw InputError("db import: cannot read " + in);
+  if (!f) throw InputError("cannot read " + in);
   nlohmann::json doc;
   try {
     doc = nlohmann::json::parse(f);
   } catch (const nlohmann::json::exception& e) {
-    throw InputError("db import: " + in + " is not JSON (" + e.what() + ")");
+    throw InputError(in + " is not JSON (" + e.what() + ")");
   }
   const std::string path = vm["db"].as<std::string>();
   db::Repository repo = db::Repository::open(path, db::Access::create);

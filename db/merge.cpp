@@ -78,8 +78,7 @@ MergeCounts merge_databases(Repository& out, const std::vector<std::string>& inp
   for (const auto& [table, sql] : stmts) counts.inserted.emplace_back(table, 0);
   Connection& conn = out.connection();
   for (const std::string& in : inputs) {
-    if (same_file(in, conn.path()))
-      throw InputError("db merge: input " + in + " is the output file");
+    if (same_file(in, conn.path())) throw InputError("merge input " + in + " is the output file");
     // The same checks as any open (identity, version, corruption), without writing anything.
     const OpenFlags flags = [&] {
       Connection probe = open_database(in, Access::read_only);
