@@ -4,6 +4,7 @@
 // lookup(op, vq key, shape) answers with the candidate of the exact shape bucket (bucket.hpp), else
 // of the nearest bucket of the same op and VQ config (smallest L1 distance of log2 dims; ties go to
 // the smaller bucket key), else Source::none so the caller falls back to the cost model.
+// A loaded Heuristics is immutable; lookup() may be called from several threads at once.
 #pragma once
 
 #include <cstdint>

@@ -114,7 +114,7 @@ int Connection::changes() const {
   return sqlite3_changes(db_);
 }
 
-Statement::Statement(Connection& conn, const std::string& sql) : conn_(&conn), sql_(sql) {
+Statement::Statement(Connection& conn, const std::string& sql) : db_(conn.handle()), sql_(sql) {
   check(sqlite3_prepare_v2(conn.handle(), sql.c_str(), int(sql.size()), &stmt_, nullptr),
         conn.handle(), sql);
 }
@@ -124,23 +124,22 @@ Statement::~Statement() {
 }
 
 Statement& Statement::bind(int index, std::int64_t v) {
-  check(sqlite3_bind_int64(stmt_, index, v), conn_->handle(), sql_);
+  check(sqlite3_bind_int64(stmt_, index, v), db_, sql_);
   return *this;
 }
 
 Statement& Statement::bind(int index, double v) {
-  check(sqlite3_bind_double(stmt_, index, v), conn_->handle(), sql_);
+  check(sqlite3_bind_double(stmt_, index, v), db_, sql_);
   return *this;
 }
 
 Statement& Statement::bind(int index, const std::string& v) {
-  check(sqlite3_bind_text(stmt_, index, v.data(), int(v.size()), SQLITE_TRANSIENT), conn_->handle(),
-        sql_);
+  check(sqlite3_bind_text(stmt_, index, v.data(), int(v.size()), SQLITE_TRANSIENT), db_, sql_);
   return *this;
 }
 
 Statement& Statement::bind_null(int index) {
-  check(sqlite3_bind_null(stmt_, index), conn_->handle(), sql_);
+  check(sqlite3_bind_null(stmt_, index), db_, sql_);
   return *this;
 }
 
@@ -155,7 +154,7 @@ bool Statement::step() {
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
   sqlite3_reset(stmt_);
-  check(rc, conn_->handle(), sql_);
+  check(rc, db_, sql_);
   return false;
 }
 

@@ -76,7 +76,8 @@ class Connection {
   int busy_timeout_ms_ = 10000;
 };
 
-// A prepared statement. Bind indices start at 1 (SQLite's convention); names include the prefix
+// A prepared statement; it must not outlive its Connection. Bind indices start at 1 (SQLite's
+// convention); names include the prefix
 // (":name"). Column indices start at 0.
 class Statement {
  public:
@@ -117,7 +118,7 @@ class Statement {
 
  private:
   int index_of(const char* name) const;
-  Connection* conn_;
+  sqlite3* db_;  // the handle, not the Connection: a Connection may move, its handle does not
   sqlite3_stmt* stmt_ = nullptr;
   std::string sql_;
 };
