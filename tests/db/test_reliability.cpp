@@ -178,3 +178,45 @@ TEST(Reliability, FourProcessesWritingAtOnceLoseNothing) {
   EXPECT_EQ(c.query_int("SELECT count(*) FROM gpus"), 1);
   EXPECT_EQ(integrity(c), "ok");
 }
+
+TEST(Reliability, RunInOneTransactionLeavesNoTraceWhenKilled) {
+  TempDir dir;
+  const std::string f = dir.file("whole.db");
+  { Repository init = Repository::open(f, Access::create); }
+  int pipe_fd[2];
+  ASSERT_EQ(::pipe(pipe_fd), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::close(pipe_fd[0]);
+    try {
+      Repository repo = Repository::open(f, Access::read_write);
+      auto tx = repo.transaction();  // the whole run, rows and all, in one transaction
+      RunInfo run = Repository::this_process_run("tune", "killed whole run");
+      const auto run_id = repo.begin_run(run);
+      const auto gpu = repo.upsert_gpu(kGpu);
+      const auto pid = repo.upsert_problem(the_problem());
+      for (int i = 0;; ++i) {
+        repo.insert_measurement(run_id, gpu, pid, repo.upsert_candidate(candidate(i)),
+                                measurement(1e-5, 2000));
+        if (i == 2000 && ::write(pipe_fd[1], "k", 1) != 1) ::_exit(3);
+      }
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "child: %s\n", e.what());
+      ::_exit(2);
+    }
+  }
+  ::close(pipe_fd[1]);
+  char byte = 0;
+  ASSERT_EQ(::read(pipe_fd[0], &byte, 1), 1) << "the child died before the big transaction";
+  ::usleep(10000);
+  ASSERT_EQ(::kill(child, SIGKILL), 0);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ::close(pipe_fd[0]);
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+  Repository repo = Repository::open(f, Access::read_write);
+  EXPECT_EQ(integrity(repo.connection()), "ok");
+  for (const char* t : {"runs", "gpus", "problems", "candidates", "measurements"})
+    EXPECT_EQ(repo.connection().query_int(std::string("SELECT count(*) FROM ") + t), 0) << t;
+}
