@@ -13,6 +13,7 @@ const std::vector<Verb>& verbs() {
       {"predict", "rank candidates for a problem with the cost model (no GPU needed)", cmd_predict},
       {"measure", "measure this GPU's ceilings into the database", cmd_measure},
       {"tune", "autotune problems on this GPU into the database", cmd_tune},
+      {"accuracy", "the cost model against the measured times in a database", cmd_accuracy},
       {"export", "heuristics as csv | json | md | a C++ header", cmd_export},
       {"db", "init | info | merge | import heuristics databases", cmd_db},
   };
