@@ -1,6 +1,7 @@
 // vqtune accuracy: the cost model against the measurements in a database (tuner/accuracy.hpp):
 // MAPE and p90 error of predicted time, Spearman per problem, regret of the model's top-1.
 // Needs no GPU: it re-predicts what was measured.
+#include <algorithm>
 #include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -8,6 +9,7 @@
 #include "cli/common.hpp"
 #include "db/repository.hpp"
 #include "tuner/accuracy.hpp"
+#include "tuner/calibrate.hpp"
 #include "tuner/ceilings_store.hpp"
 #include "vq/error.hpp"
 
@@ -21,7 +23,10 @@ int cmd_accuracy(const Args& args) {
         "gpu", po::value<std::string>(), "GPU class key (default: the only one in the file)")(
         "zipf", po::value<double>()->default_value(1.0),
         "index histogram exponent the measurements were taken with (vqtune tune's data)")(
-        "per-problem", "one line per problem");
+        "per-problem", "one line per problem")(
+        "fit", "fit the coefficients to the training problems and store them for this GPU class")(
+        "holdout-every", po::value<int>()->default_value(4),
+        "1 in N problems (by key hash) is held out of the fit; accuracy is on those");
     add_format_flags(desc);
     const auto vm = parse(args, desc);
     if (vm.count("help")) {
@@ -29,7 +34,12 @@ int cmd_accuracy(const Args& args) {
       return 0;
     }
     const Format fmt = chosen_format(vm);
-    auto repo = db::Repository::open(vm["db"].as<std::string>(), db::Access::read_only);
+    const bool fit = vm.count("fit") > 0;
+    const int every = vm["holdout-every"].as<int>();
+    if (every < 1) throw InputError("--holdout-every must be >= 1");
+    if (fit && every < 2) throw InputError("--fit needs --holdout-every >= 2 (held-out shapes)");
+    auto repo = db::Repository::open(vm["db"].as<std::string>(),
+                                     fit ? db::Access::read_write : db::Access::read_only);
     std::string key;
     if (vm.count("gpu")) {
       key = vm["gpu"].as<std::string>();
@@ -49,12 +59,40 @@ int cmd_accuracy(const Args& args) {
     ModelCoefficients coef;
     const auto stored = repo.load_coefficients(key);
     if (stored) coef = ModelCoefficients::from_json(*stored);
-    const auto data = tuner::measured_vs_predicted(repo, key, spec, coef, vm["zipf"].as<double>());
+    const double zipf = vm["zipf"].as<double>();
+    std::vector<tuner::MeasuredProblem> train, test;
+    for (auto& mp : tuner::load_measured(repo, key))
+      (tuner::held_out(mp.problem, every) ? test : train).push_back(std::move(mp));
+    // Without --fit and without stored fitted coefficients nothing was fitted to any problem:
+    // all of them count as held out.
+    if (!fit && !stored) {
+      for (auto& mp : train) test.push_back(std::move(mp));
+      train.clear();
+    }
+    bool fitted_now = false;
+    if (fit) {
+      const auto cal = tuner::calibrate(train, spec, ModelCoefficients{}, zipf);
+      std::cerr << "accuracy: fitted " << cal.points << " measurements of " << train.size()
+                << " problems in " << cal.iterations << " iterations: rms log error "
+                << cal.rms_log_error_before << " -> " << cal.rms_log_error_after << "\n";
+      const auto before =
+          tuner::accuracy(tuner::measured_vs_predicted(test, spec, ModelCoefficients{}, zipf));
+      std::cerr << std::fixed << std::setprecision(1) << "accuracy: held-out with defaults: MAPE "
+                << 100 * before.mape << " %, p90 " << 100 * before.p90_abs_err
+                << " %, top-1 within 5 %: " << 100 * before.top1_within_5pct << " %\n";
+      coef = cal.coef;
+      repo.save_coefficients(key, "fit:" + std::to_string(cal.points), coef.to_json());
+      fitted_now = true;
+    }
+    const auto data = tuner::measured_vs_predicted(test, spec, coef, zipf);
     const tuner::AccuracyReport r = tuner::accuracy(data);
     if (r.problems == 0) throw InputError("--db: no problem of " + key + " has 2 ok measurements");
     if (fmt == Format::json) {
       nlohmann::json j = {{"gpu", key},
-                          {"coefficients", stored ? "fitted (database)" : "defaults"},
+                          {"coefficients", fitted_now ? "fitted now"
+                                           : stored   ? "fitted (database)"
+                                                      : "defaults"},
+                          {"held_out_of", train.size() + test.size()},
                           {"ceilings", measured.empty() ? "datasheet" : "measured"},
                           {"problems", r.problems},
                           {"points", r.points},
@@ -82,9 +120,10 @@ int cmd_accuracy(const Args& args) {
       return 0;
     }
     std::cout << std::fixed << std::setprecision(1) << "model accuracy on " << key << " ("
-              << (stored ? "fitted" : "default") << " coefficients, "
+              << (fitted_now || stored ? "fitted" : "default") << " coefficients, "
               << (measured.empty() ? "datasheet" : "measured") << " ceilings): " << r.problems
-              << " problems, " << r.points << " measured candidates\n"
+              << " problems" << (train.empty() ? "" : " held out of the fit") << ", " << r.points
+              << " measured candidates\n"
               << "  MAPE " << 100 * r.mape << " %, p90 error " << 100 * r.p90_abs_err << " %\n"
               << std::setprecision(2) << "  Spearman per problem: median " << r.median_spearman
               << ", mean " << r.mean_spearman << "\n"

@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "model/cost_model.hpp"
+#include "tuner/calibrate.hpp"
 #include "vq/error.hpp"
 
 namespace vqt::tuner {
@@ -98,40 +99,20 @@ AccuracyReport accuracy(
 }
 
 std::vector<std::pair<std::string, std::vector<AccuracyPoint>>> measured_vs_predicted(
-    db::Repository& repo, const std::string& gpu_key, const GpuSpec& spec,
-    const ModelCoefficients& coef, double zipf_exponent) {
-  std::string cols;
-  for (const char* c = db::problem_columns(); *c; ++c) {
-    if (c == db::problem_columns() || c[-1] == ' ') cols += "p.";
-    cols += *c;
-  }
-  auto& st = repo.stmt("SELECT " + cols +
-                       ", c.key, m.median_s FROM measurements m JOIN gpus g ON g.id=m.gpu_id "
-                       "JOIN problems p ON p.id=m.problem_id JOIN candidates c ON "
-                       "c.id=m.candidate_id WHERE g.gpu_key=? AND m.status='ok' AND m.median_s > 0 "
-                       "ORDER BY p.key, c.key, m.id");
-  st.bind(1, gpu_key);
-  std::map<std::string, Problem> problems;
-  std::map<std::string, std::map<std::string, double>> times;  // latest per (problem, candidate)
-  while (st.step()) {
-    Problem p = db::problem_from_columns(st, 0);
-    const std::string pk = p.key();
-    problems.emplace(pk, p);
-    times[pk][st.get_text(21)] = st.get_double(22);
-  }
-  st.reset();
+    const std::vector<MeasuredProblem>& data, const GpuSpec& spec, const ModelCoefficients& coef,
+    double zipf_exponent) {
   std::vector<std::pair<std::string, std::vector<AccuracyPoint>>> out;
-  for (const auto& [pk, by_cand] : times) {
-    const Problem& p = problems.at(pk);
+  for (const auto& mp : data) {
+    const Problem& p = mp.problem;
     const PreparedProblem prep =
         prepare(p, spec, coef, zipf_sorted_cdf(p.vq.stored_entries(), zipf_exponent),
                 "zipf:" + std::to_string(zipf_exponent));
     std::vector<AccuracyPoint> pts;
-    for (const auto& [ck, t] : by_cand) {
-      const Prediction pr = predict(prep, Candidate::from_key(ck));
+    for (const auto& [c, t] : mp.measured_s) {
+      const Prediction pr = predict(prep, c);
       if (pr.valid) pts.push_back({pr.time_s, t});
     }
-    out.emplace_back(pk, std::move(pts));
+    out.emplace_back(p.key(), std::move(pts));
   }
   return out;
 }

@@ -48,10 +48,12 @@ double spearman(const std::vector<double>& a, const std::vector<double>& b);
 AccuracyReport accuracy(
     const std::vector<std::pair<std::string, std::vector<AccuracyPoint>>>& data);
 
-// The ok measurements of a GPU class, re-predicted with `spec` and `coef`, grouped by problem.
-// The index histogram is the one GemvMeasurer generates (Zipf with `zipf_exponent`).
+struct MeasuredProblem;  // tuner/calibrate.hpp
+
+// Measured problems re-predicted with `spec` and `coef`, grouped by problem. The index histogram
+// is the one GemvMeasurer generates (Zipf with `zipf_exponent`).
 std::vector<std::pair<std::string, std::vector<AccuracyPoint>>> measured_vs_predicted(
-    db::Repository& repo, const std::string& gpu_key, const GpuSpec& spec,
-    const ModelCoefficients& coef, double zipf_exponent = 1.0);
+    const std::vector<MeasuredProblem>& data, const GpuSpec& spec, const ModelCoefficients& coef,
+    double zipf_exponent = 1.0);
 
 }  // namespace vqt::tuner

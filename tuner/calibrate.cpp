@@ -1,0 +1,167 @@
+#include "tuner/calibrate.hpp"
+
+#include <Eigen/Dense>
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "model/cost_model.hpp"
+#include "tuner/strategy.hpp"
+
+namespace vqt::tuner {
+
+namespace {
+
+struct Param {
+  double ModelCoefficients::*field;
+  double lo, hi;
+  bool log_scale;  // positive range: fit log(value)
+};
+
+std::vector<Param> params() {
+  std::vector<Param> v;
+#define VQT_COEF_PARAM(name, def, lo, hi, doc) \
+  v.push_back({&ModelCoefficients::name, double(lo), double(hi), double(lo) > 0});
+  VQT_MODEL_COEFFICIENTS(VQT_COEF_PARAM)
+#undef VQT_COEF_PARAM
+  return v;
+}
+
+double to_u(const Param& p, double x) {
+  return p.log_scale ? std::log(x) : x;
+}
+double from_u(const Param& p, double u) {
+  const double x = p.log_scale ? std::exp(u) : u;
+  return std::clamp(x, p.lo, p.hi);
+}
+
+// Log residuals of every valid point; false when the coefficients are rejected by the model.
+bool residuals(const std::vector<MeasuredProblem>& data, const GpuSpec& spec,
+               const ModelCoefficients& coef, const std::vector<std::vector<double>>& cdfs,
+               Eigen::VectorXd& r) {
+  std::vector<double> out;
+  try {
+    for (std::size_t i = 0; i < data.size(); ++i) {
+      const PreparedProblem prep = prepare(data[i].problem, spec, coef, cdfs[i], "zipf");
+      for (const auto& [c, t] : data[i].measured_s) {
+        const Prediction pr = predict(prep, c);
+        out.push_back(pr.valid && pr.time_s > 0 ? std::log(pr.time_s / t) : 0.0);
+      }
+    }
+  } catch (const std::exception&) {
+    return false;
+  }
+  r = Eigen::Map<Eigen::VectorXd>(out.data(), Eigen::Index(out.size()));
+  return true;
+}
+
+}  // namespace
+
+std::vector<MeasuredProblem> load_measured(db::Repository& repo, const std::string& gpu_key) {
+  std::string cols;
+  for (const char* c = db::problem_columns(); *c; ++c) {
+    if (c == db::problem_columns() || c[-1] == ' ') cols += "p.";
+    cols += *c;
+  }
+  auto& st = repo.stmt("SELECT " + cols +
+                       ", c.key, m.median_s FROM measurements m JOIN gpus g ON g.id=m.gpu_id "
+                       "JOIN problems p ON p.id=m.problem_id JOIN candidates c ON "
+                       "c.id=m.candidate_id WHERE g.gpu_key=? AND m.status='ok' AND m.median_s > 0 "
+                       "ORDER BY p.key, c.key, m.id");
+  st.bind(1, gpu_key);
+  std::map<std::string, Problem> problems;
+  std::map<std::string, std::map<std::string, double>> times;
+  while (st.step()) {
+    Problem p = db::problem_from_columns(st, 0);
+    const std::string pk = p.key();
+    problems.emplace(pk, p);
+    times[pk][st.get_text(21)] = st.get_double(22);
+  }
+  st.reset();
+  std::vector<MeasuredProblem> out;
+  for (const auto& [pk, by_cand] : times) {
+    MeasuredProblem mp{problems.at(pk), {}};
+    for (const auto& [ck, t] : by_cand) mp.measured_s.emplace_back(Candidate::from_key(ck), t);
+    out.push_back(std::move(mp));
+  }
+  return out;
+}
+
+bool held_out(const Problem& p, int every) {
+  return every > 1 && stable_hash(p.key()) % std::uint64_t(every) == 0;
+}
+
+CalibrationResult calibrate(const std::vector<MeasuredProblem>& train, const GpuSpec& spec,
+                            const ModelCoefficients& start, double zipf_exponent,
+                            int max_iterations) {
+  const auto ps = params();
+  std::vector<std::vector<double>> cdfs;
+  for (const auto& mp : train)
+    cdfs.push_back(zipf_sorted_cdf(mp.problem.vq.stored_entries(), zipf_exponent));
+  CalibrationResult res;
+  res.coef = start;
+  Eigen::VectorXd r;
+  if (!residuals(train, spec, res.coef, cdfs, r)) return res;
+  res.points = std::size_t(r.size());
+  if (r.size() == 0) return res;
+  res.rms_log_error_before = std::sqrt(r.squaredNorm() / double(r.size()));
+  const Eigen::Index n = Eigen::Index(ps.size());
+  Eigen::VectorXd u(n);
+  for (Eigen::Index j = 0; j < n; ++j)
+    u[j] = to_u(ps[std::size_t(j)], res.coef.*ps[std::size_t(j)].field);
+  double cost = r.squaredNorm();
+  double lambda = 1e-2;
+  auto coef_of = [&](const Eigen::VectorXd& uu) {
+    ModelCoefficients c = res.coef;
+    for (Eigen::Index j = 0; j < n; ++j)
+      c.*ps[std::size_t(j)].field = from_u(ps[std::size_t(j)], uu[j]);
+    return c;
+  };
+  for (int it = 0; it < max_iterations; ++it) {
+    res.iterations = it + 1;
+    Eigen::MatrixXd jac(r.size(), n);
+    for (Eigen::Index j = 0; j < n; ++j) {
+      const Param& p = ps[std::size_t(j)];
+      const double h = p.log_scale ? 1e-3 : 1e-3 * std::max(p.hi - p.lo, 1e-9);
+      Eigen::VectorXd up = u;
+      up[j] += h;
+      if (from_u(p, up[j]) == from_u(p, u[j])) up[j] = u[j] - h;  // at the upper bound
+      Eigen::VectorXd rj;
+      if (!residuals(train, spec, coef_of(up), cdfs, rj) || rj.size() != r.size()) {
+        jac.col(j).setZero();
+        continue;
+      }
+      jac.col(j) = (rj - r) / (up[j] - u[j]);
+    }
+    const Eigen::MatrixXd jtj = jac.transpose() * jac;
+    const Eigen::VectorXd g = jac.transpose() * r;
+    bool improved = false;
+    for (int tries = 0; tries < 8 && !improved; ++tries) {
+      Eigen::MatrixXd a = jtj;
+      a.diagonal().array() += lambda * (jtj.diagonal().array() + 1e-9);
+      const Eigen::VectorXd step = a.ldlt().solve(-g);
+      Eigen::VectorXd un = u + step;
+      for (Eigen::Index j = 0; j < n; ++j)
+        un[j] = to_u(ps[std::size_t(j)], from_u(ps[std::size_t(j)], un[j]));  // stay in range
+      Eigen::VectorXd rn;
+      if (residuals(train, spec, coef_of(un), cdfs, rn) && rn.size() == r.size() &&
+          rn.squaredNorm() < cost) {
+        u = un;
+        r = rn;
+        const double old = cost;
+        cost = rn.squaredNorm();
+        lambda = std::max(lambda / 3, 1e-7);
+        improved = true;
+        if (old - cost < 1e-9 * old) it = max_iterations;  // converged
+      } else {
+        lambda *= 4;
+      }
+    }
+    if (!improved) break;
+  }
+  res.coef = coef_of(u);
+  res.rms_log_error_after = std::sqrt(cost / double(r.size()));
+  return res;
+}
+
+}  // namespace vqt::tuner
