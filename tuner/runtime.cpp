@@ -1,0 +1,88 @@
+#include "tuner/runtime.hpp"
+
+#include <filesystem>
+
+#include "kernels/gemv_candidate.hpp"
+#include "kernels/vq_device_layout.hpp"
+#include "kernels/vq_gemv.hpp"
+#include "model/cost_model.hpp"
+#include "model/enumerate.hpp"
+#include "profiler/ceilings.hpp"
+#include "tuner/ceilings_store.hpp"
+#include "vq/error.hpp"
+
+namespace vqt {
+
+const char* to_string(Runtime::Source s) {
+  switch (s) {
+    case Runtime::Source::exact:
+      return "exact";
+    case Runtime::Source::nearest:
+      return "nearest";
+    case Runtime::Source::model:
+      return "model";
+  }
+  return "?";
+}
+
+Runtime::Runtime(const std::string& db_path, int device) {
+  const profiler::DeviceInfo info = profiler::device_info(device);
+  gpu_key_ = tuner::detect_spec_key(info.cc_major, info.cc_minor, info.sm_count,
+                                    std::int64_t(info.global_mem_bytes));
+  if (gpu_key_.empty()) throw Error("no built-in GPU spec matches " + info.name);
+  spec_ = find_gpu(gpu_key_);
+  dev_ = gemv_device(device);
+  if (!db_path.empty() && std::filesystem::exists(db_path))
+    heur_ = db::Heuristics::load(db_path, gpu_key_);
+}
+
+Runtime::Choice Runtime::choose(const Problem& p) {
+  if (p.op != Op::gemv) throw InputError("Runtime: only gemv is dispatched so far, got " + p.key());
+  const std::string key = p.key();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (auto it = cache_.find(key); it != cache_.end()) return it->second;
+  }
+  VqTensor shape;
+  shape.config = p.vq;
+  shape.rows = p.n;
+  shape.cols = p.k;
+  const GemvFormat f = gemv_format_of(shape);
+  Choice c;
+  bool found = false;
+  const auto r = heur_.lookup(p);
+  if (r.source != db::Heuristics::Source::none) {
+    const GemvParams gp = gemv_params_from(r.entry->candidate);
+    if (can_implement(f, int(p.m), gp, dev_).empty()) {
+      c = {r.entry->candidate, gp,
+           r.source == db::Heuristics::Source::exact ? Source::exact : Source::nearest};
+      found = true;
+    }
+  }
+  if (!found) {
+    const PreparedProblem prep =
+        prepare(p, spec_, ModelCoefficients{}, zipf_sorted_cdf(p.vq.stored_entries(), 1.0),
+                "zipf:1 (runtime default)");
+    for (const auto& rk : rank_candidates(prep)) {
+      const GemvParams gp = gemv_params_from(rk.candidate);
+      if (can_implement(f, int(p.m), gp, dev_).empty()) {
+        c = {rk.candidate, gp, Source::model};
+        found = true;
+        break;
+      }
+    }
+  }
+  if (!found) throw Error("Runtime: no implementable candidate for " + key);
+  std::lock_guard<std::mutex> lock(mu_);
+  cache_[key] = c;
+  return c;
+}
+
+cudaError_t Runtime::gemv(const Problem& p, const VqGemvArgs& args, cudaStream_t stream,
+                          Choice* used) {
+  const Choice c = choose(p);
+  if (used) *used = c;
+  return vq_gemv(args, c.params, stream);
+}
+
+}  // namespace vqt
