@@ -13,18 +13,6 @@
 
 namespace vqt {
 
-const char* to_string(Runtime::Source s) {
-  switch (s) {
-    case Runtime::Source::exact:
-      return "exact";
-    case Runtime::Source::nearest:
-      return "nearest";
-    case Runtime::Source::model:
-      return "model";
-  }
-  return "?";
-}
-
 Runtime::Runtime(const std::string& db_path, int device) {
   const profiler::DeviceInfo info = profiler::device_info(device);
   gpu_key_ = tuner::detect_spec_key(info.cc_major, info.cc_minor, info.sm_count,
@@ -48,31 +36,11 @@ Runtime::Choice Runtime::choose(const Problem& p) {
   shape.rows = p.n;
   shape.cols = p.k;
   const GemvFormat f = gemv_format_of(shape);
-  Choice c;
-  bool found = false;
-  const auto r = heur_.lookup(p);
-  if (r.source != db::Heuristics::Source::none) {
-    const GemvParams gp = gemv_params_from(r.entry->candidate);
-    if (can_implement(f, int(p.m), gp, dev_).empty()) {
-      c = {r.entry->candidate, gp,
-           r.source == db::Heuristics::Source::exact ? Source::exact : Source::nearest};
-      found = true;
-    }
-  }
-  if (!found) {
-    const PreparedProblem prep =
-        prepare(p, spec_, ModelCoefficients{}, zipf_sorted_cdf(p.vq.stored_entries(), 1.0),
-                "zipf:1 (runtime default)");
-    for (const auto& rk : rank_candidates(prep)) {
-      const GemvParams gp = gemv_params_from(rk.candidate);
-      if (can_implement(f, int(p.m), gp, dev_).empty()) {
-        c = {rk.candidate, gp, Source::model};
-        found = true;
-        break;
-      }
-    }
-  }
-  if (!found) throw Error("Runtime: no implementable candidate for " + key);
+  const tuner::DispatchChoice d =
+      tuner::choose_candidate(heur_, p, spec_, ModelCoefficients{}, [&](const Candidate& c) {
+        return can_implement(f, int(p.m), gemv_params_from(c), dev_).empty();
+      });
+  const Choice c{d.candidate, gemv_params_from(d.candidate), d.source};
   std::lock_guard<std::mutex> lock(mu_);
   cache_[key] = c;
   return c;

@@ -15,12 +15,13 @@
 #include "kernels/gemv_params.hpp"
 #include "model/gpu_spec.hpp"
 #include "model/problem.hpp"
+#include "tuner/dispatch_choice.hpp"
 
 namespace vqt {
 
 class Runtime {
  public:
-  enum class Source { exact, nearest, model };
+  using Source = tuner::ChoiceSource;
   struct Choice {
     Candidate candidate;
     GemvParams params;
@@ -48,7 +49,5 @@ class Runtime {
   std::mutex mu_;
   std::map<std::string, Choice> cache_;
 };
-
-const char* to_string(Runtime::Source s);
 
 }  // namespace vqt
