@@ -123,8 +123,10 @@ int run_tune(const Args& args) {
   const auto measured = tuner::load_ceilings(repo, s.gpu.gpu_key());
   s.spec = effective(find_gpu(s.gpu.spec_key),
                      tuner::to_model_ceilings(measured, "vqtune measure (database)"));
-  if (const auto coef = repo.load_coefficients(s.gpu.gpu_key()))
+  if (const auto coef = repo.load_coefficients(s.gpu.gpu_key())) {
     s.coef = ModelCoefficients::from_json(*coef);
+    s.model_version = "fitted";
+  }
   s.strategy = vm["strategy"].as<std::string>();
   s.strategy_options.top_k = vm["top-k"].as<int>();
   s.strategy_options.random_extra = vm["random-extra"].as<int>();

@@ -2,7 +2,9 @@
 
 #include <chrono>
 #include <iomanip>
+#include <map>
 #include <ostream>
+#include <sstream>
 
 #include "model/cost_model.hpp"
 #include "model/enumerate.hpp"
@@ -37,7 +39,8 @@ std::optional<TrialResult> stored_result(db::Repository& repo, const std::string
 }
 
 void record_trial(db::Repository& repo, std::int64_t run_id, std::int64_t gpu_id, const Problem& p,
-                  const TrialResult& t, db::Timer timer) {
+                  const TrialResult& t, db::Timer timer, const db::Prediction* prediction,
+                  const std::string& gpu_key) {
   auto tx = repo.transaction();
   const std::int64_t pid = repo.upsert_problem(p);
   const std::int64_t cid = repo.upsert_candidate(t.candidate);
@@ -52,6 +55,7 @@ void record_trial(db::Repository& repo, std::int64_t run_id, std::int64_t gpu_id
   }
   m.count = t.count;
   repo.insert_measurement(run_id, gpu_id, pid, cid, m);
+  if (prediction) repo.insert_prediction(gpu_key, pid, cid, *prediction);
   tx.commit();
 }
 
@@ -65,11 +69,13 @@ ProblemOutcome tune_problem(const Problem& p, Measurer& meas, const TuneSettings
   const std::vector<Ranked> ranked = rank_candidates(prep);
   out.enumerated = ranked.size();
   std::vector<Candidate> order;
+  std::map<std::string, const Prediction*> predicted;
   order.reserve(ranked.size());
   for (const auto& r : ranked) {
     if (!meas.implementable(r.candidate)) continue;
     if (order.empty()) out.model_top1_predicted_s = r.prediction.time_s;
     order.push_back(r.candidate);
+    predicted[r.candidate.key()] = &r.prediction;
   }
   out.runnable = order.size();
   if (order.empty()) return out;
@@ -87,7 +93,19 @@ ProblemOutcome tune_problem(const Problem& p, Measurer& meas, const TuneSettings
     } else {
       got = meas.measure(*c);
       got->candidate = *c;
-      if (s.repo) record_trial(*s.repo, s.run_id, gpu_id, p, *got, meas.timer());
+      if (s.repo) {
+        const Prediction& pr = *predicted.at(c->key());
+        db::Prediction dp;
+        dp.model_version = s.model_version;
+        dp.predicted_s = pr.time_s;
+        dp.bound = to_string(pr.bound);
+        std::ostringstream bytes;
+        bytes << "{\"hbm\":" << pr.hbm_bytes << ",\"l2\":" << pr.l2_bytes
+              << ",\"l1_sectors\":" << pr.l1_sectors
+              << ",\"smem_wavefronts\":" << pr.smem_wavefronts << "}";
+        dp.bytes_json = bytes.str();
+        record_trial(*s.repo, s.run_id, gpu_id, p, *got, meas.timer(), &dp, s.gpu.gpu_key());
+      }
     }
     out.trials.push_back(*got);
     previous = &out.trials.back();

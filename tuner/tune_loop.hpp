@@ -51,6 +51,7 @@ struct TuneSettings {
   db::GpuRecord gpu;
   std::string build_commit;
   std::int64_t run_id = 0;
+  std::string model_version = "default";  // label of the coefficients the predictions used
   std::ostream* progress = nullptr;
 };
 
@@ -73,8 +74,10 @@ std::optional<TrialResult> stored_result(db::Repository& repo, const std::string
                                          const Problem& p, const Candidate& c,
                                          const std::string& build_commit);
 
-// Writes one trial (problem and candidate rows upserted) in its own transaction.
+// Writes one trial (problem and candidate rows upserted) in its own transaction, with the model's
+// prediction of it when `prediction` is given (for GPU class `gpu_key`).
 void record_trial(db::Repository& repo, std::int64_t run_id, std::int64_t gpu_id, const Problem& p,
-                  const TrialResult& t, db::Timer timer);
+                  const TrialResult& t, db::Timer timer, const db::Prediction* prediction = nullptr,
+                  const std::string& gpu_key = "");
 
 }  // namespace vqt::tuner

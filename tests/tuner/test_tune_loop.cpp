@@ -98,6 +98,13 @@ TEST(TuneLoop, RecordsResumesAndPicksTheSameWinner) {
   EXPECT_EQ(failed, 3);
   EXPECT_EQ(a.trials[0].candidate, a.model_top1);
 
+  // The model's prediction of every timed candidate is stored beside its measurement.
+  EXPECT_EQ(repo.connection().query_int("SELECT COUNT(*) FROM predictions"), 10);
+  EXPECT_EQ(repo.connection().query_int(
+                "SELECT COUNT(*) FROM predictions WHERE predicted_s > 0 AND bytes_json LIKE "
+                "'{\"hbm\":%'"),
+            10);
+
   // Rerun on the same file, same build: nothing is timed again, the winner is the same.
   FakeMeasurer m2;
   const ProblemOutcome b = tune_problem(gemv_problem(), m2, s);
