@@ -19,6 +19,14 @@ struct TableCounts {
   std::vector<std::pair<std::string, std::int64_t>> rows;  // table name -> row count
 };
 
+// One ok measurement with its problem and candidate (what calibration and accuracy read).
+struct MeasuredTime {
+  Problem problem;
+  Candidate candidate;
+  std::string candidate_key;
+  double median_s = 0;
+};
+
 struct StoredRun {
   std::int64_t id = 0;
   RunInfo info;
@@ -68,6 +76,9 @@ class Repository {
                                                 const std::string& build_commit);
   // Every ceiling recorded for a GPU class, oldest first (measured_at, then insertion order).
   std::vector<Ceiling> ceilings(const std::string& gpu_key);
+  // Every ok measurement (median_s > 0) on any device of a GPU class, ordered by problem key,
+  // candidate key, then insertion order (so the last row of a pair is its latest measurement).
+  std::vector<MeasuredTime> ok_measurements(const std::string& gpu_key);
 
   // Recomputes the heuristics table from measurements (and predictions where nothing was
   // measured) in one transaction; returns the number of rows. See docs/database.md for the rule.

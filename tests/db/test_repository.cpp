@@ -230,3 +230,54 @@ TEST(Repository, BucketWinnerIsTheBestGeometricMeanOverItsProblems) {
   EXPECT_EQ(rows[0].problem_key, gemv(4000, 4096).key());  // the smaller problem key
   EXPECT_DOUBLE_EQ(rows[0].measured_s.value_or(0), 1.0e-5);
 }
+
+TEST(Repository, OkMeasurementsAreTheClassesOkRowsInProblemCandidateOrder) {
+  TempDir dir;
+  Repository repo = Repository::open(dir.file("a.db"), Access::create);
+  RunInfo run = Repository::this_process_run("tune", "test");
+  const auto run_id = repo.begin_run(run);
+  const auto g1 = repo.upsert_gpu(gpu("GPU-1"));
+  const auto g2 = repo.upsert_gpu(gpu("GPU-2"));  // same class as GPU-1
+  const auto g3 = repo.upsert_gpu(gpu("GPU-3", "a100-sxm"));
+  const Problem p_big = gemv(8192, 4096, 16), p_small = gemv(4096, 4096, 1);
+  ASSERT_NE(p_big.key(), p_small.key());
+  const auto put = [&](std::int64_t g, const Problem& p, const Candidate& c, Measurement m) {
+    repo.insert_measurement(run_id, g, repo.upsert_problem(p), repo.upsert_candidate(c), m);
+  };
+  put(g1, p_big, cand(512), ok(4e-5));
+  put(g2, p_big, cand(256), ok(3e-5));
+  put(g1, p_small, cand(256), ok(2e-5));
+  put(g1, p_small, cand(256), ok(1e-5));  // later row of the same pair
+  Measurement failed;
+  failed.status = Status::validation_failed;
+  put(g1, p_small, cand(128), failed);
+  put(g3, p_small, cand(64), ok(9e-5));  // another class
+
+  const auto rows = repo.ok_measurements("h100-sxm");
+  ASSERT_EQ(rows.size(), 4u);
+  // Sorted by problem key, then candidate key, then insertion order.
+  for (std::size_t i = 1; i < rows.size(); ++i) {
+    const auto a = std::make_pair(rows[i - 1].problem.key(), rows[i - 1].candidate_key);
+    const auto b = std::make_pair(rows[i].problem.key(), rows[i].candidate_key);
+    EXPECT_LE(a, b);
+  }
+  std::vector<double> small_times;
+  for (const auto& r : rows) {
+    EXPECT_EQ(r.candidate.key(), r.candidate_key);
+    EXPECT_NE(r.candidate_key, cand(128).key());  // failed rows are not ok measurements
+    if (r.problem.key() == p_small.key()) {
+      EXPECT_EQ(r.problem.m, 1);
+      EXPECT_EQ(r.candidate, cand(256));
+      small_times.push_back(r.median_s);
+    } else {
+      EXPECT_EQ(r.problem.key(), p_big.key());
+      EXPECT_EQ(r.problem.m, 16);
+      EXPECT_DOUBLE_EQ(r.median_s, r.candidate == cand(256) ? 3e-5 : 4e-5);
+    }
+  }
+  EXPECT_EQ(small_times, (std::vector<double>{2e-5, 1e-5}));
+  const auto other = repo.ok_measurements("a100-sxm");
+  ASSERT_EQ(other.size(), 1u);
+  EXPECT_DOUBLE_EQ(other[0].median_s, 9e-5);
+  EXPECT_TRUE(repo.ok_measurements("h200").empty());
+}
