@@ -58,26 +58,13 @@ bool residuals(const std::vector<MeasuredProblem>& data, const GpuSpec& spec,
 }  // namespace
 
 std::vector<MeasuredProblem> load_measured(db::Repository& repo, const std::string& gpu_key) {
-  std::string cols;
-  for (const char* c = db::problem_columns(); *c; ++c) {
-    if (c == db::problem_columns() || c[-1] == ' ') cols += "p.";
-    cols += *c;
-  }
-  auto& st = repo.stmt("SELECT " + cols +
-                       ", c.key, m.median_s FROM measurements m JOIN gpus g ON g.id=m.gpu_id "
-                       "JOIN problems p ON p.id=m.problem_id JOIN candidates c ON "
-                       "c.id=m.candidate_id WHERE g.gpu_key=? AND m.status='ok' AND m.median_s > 0 "
-                       "ORDER BY p.key, c.key, m.id");
-  st.bind(1, gpu_key);
   std::map<std::string, Problem> problems;
   std::map<std::string, std::map<std::string, double>> times;
-  while (st.step()) {
-    Problem p = db::problem_from_columns(st, 0);
-    const std::string pk = p.key();
-    problems.emplace(pk, p);
-    times[pk][st.get_text(21)] = st.get_double(22);
+  for (const auto& t : repo.ok_measurements(gpu_key)) {
+    const std::string pk = t.problem.key();
+    problems.emplace(pk, t.problem);
+    times[pk][t.candidate_key] = t.median_s;  // rows come oldest first: the latest wins
   }
-  st.reset();
   std::vector<MeasuredProblem> out;
   for (const auto& [pk, by_cand] : times) {
     MeasuredProblem mp{problems.at(pk), {}};

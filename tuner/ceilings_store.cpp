@@ -62,19 +62,12 @@ std::int64_t store_ceilings(db::Repository& repo, const db::GpuRecord& gpu,
 }
 
 std::vector<MeasuredCeiling> load_ceilings(db::Repository& repo, const std::string& gpu_key) {
-  auto& st = repo.stmt(
-      "SELECT c.name, c.value, c.unit, c.rel_spread, c.count FROM ceilings c "
-      "JOIN gpus g ON c.gpu_id = g.id WHERE g.gpu_key = ? ORDER BY c.measured_at, c.id");
-  st.bind(1, gpu_key);
   std::map<std::string, MeasuredCeiling> latest;
   std::vector<std::string> order;
-  while (st.step()) {
-    MeasuredCeiling m{st.get_text(0), st.get_double(1), st.get_text(2), st.get_double(3),
-                      st.get_int(4)};
-    if (!latest.count(m.name)) order.push_back(m.name);
-    latest[m.name] = m;
+  for (const db::Ceiling& c : repo.ceilings(gpu_key)) {  // oldest first: the latest wins
+    if (!latest.count(c.name)) order.push_back(c.name);
+    latest[c.name] = MeasuredCeiling{c.name, c.value, c.unit, c.rel_spread, c.count};
   }
-  st.reset();
   std::vector<MeasuredCeiling> out;
   for (const auto& n : order) out.push_back(latest[n]);
   return out;
