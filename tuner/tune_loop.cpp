@@ -15,26 +15,17 @@ namespace vqt::tuner {
 std::optional<TrialResult> stored_result(db::Repository& repo, const std::string& gpu_uuid,
                                          const Problem& p, const Candidate& c,
                                          const std::string& build_commit) {
-  auto& st = repo.stmt(
-      "SELECT m.status, m.median_s, m.min_s, m.max_s, m.rel_stdev, m.count FROM measurements m "
-      "JOIN gpus g ON g.id=m.gpu_id JOIN runs r ON r.id=m.run_id "
-      "JOIN problems p ON p.id=m.problem_id JOIN candidates c ON c.id=m.candidate_id "
-      "WHERE g.uuid=? AND p.key=? AND c.key=? AND r.build_commit=? ORDER BY m.id DESC LIMIT 1");
-  st.bind(1, gpu_uuid).bind(2, p.key()).bind(3, c.key()).bind(4, build_commit);
-  if (!st.step()) {
-    st.reset();
-    return std::nullopt;
-  }
+  const std::optional<db::Measurement> m = repo.latest_measurement(gpu_uuid, p, c, build_commit);
+  if (!m) return std::nullopt;
   TrialResult t;
   t.candidate = c;
-  t.status = db::parse_status(st.get_text(0));
-  t.median_s = st.get_opt_double(1).value_or(0);
-  t.min_s = st.get_opt_double(2).value_or(0);
-  t.max_s = st.get_opt_double(3).value_or(0);
-  t.rel_stdev = st.get_opt_double(4).value_or(0);
-  t.count = st.get_int(5);
+  t.status = m->status;
+  t.median_s = m->median_s.value_or(0);
+  t.min_s = m->min_s.value_or(0);
+  t.max_s = m->max_s.value_or(0);
+  t.rel_stdev = m->rel_stdev.value_or(0);
+  t.count = m->count;
   t.resumed = true;
-  st.reset();
   return t;
 }
 
@@ -121,6 +112,48 @@ ProblemOutcome tune_problem(const Problem& p, Measurer& meas, const TuneSettings
     }
   }
   out.winner = pick_winner(out.trials);
+  out.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return out;
+}
+
+std::int64_t finish_tune_run(const TuneSettings& s) {
+  if (!s.repo) return 0;
+  if (s.run_id != 0) s.repo->finish_run(s.run_id);
+  return s.repo->recompute_heuristics();
+}
+
+TuneRunOutcome tune_problems(
+    const std::vector<Problem>& problems, Measurer& m, const TuneSettings& s,
+    const std::function<void(std::size_t index, const ProblemOutcome&)>& on_done) {
+  const auto t0 = std::chrono::steady_clock::now();
+  TuneRunOutcome out;
+  out.problems.reserve(problems.size());
+  try {
+    for (std::size_t i = 0; i < problems.size(); ++i) {
+      if (s.progress) {
+        const double spent =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        *s.progress << "tune: [" << (i + 1) << "/" << problems.size() << "] " << problems[i].key();
+        if (i > 0)
+          *s.progress << ", about " << std::fixed << std::setprecision(0)
+                      << spent / double(i) * double(problems.size() - i) << " s left";
+        *s.progress << "\n";
+      }
+      out.problems.push_back(tune_problem(problems[i], m, s));
+      if (on_done) on_done(i, out.problems.back());
+    }
+  } catch (...) {
+    // The problems finished before the failure are in the database: their winners still count.
+    // The run stays unfinished; the original error is what the caller sees.
+    if (s.repo) {
+      try {
+        s.repo->recompute_heuristics();
+      } catch (...) {  // a second failure must not hide the first
+      }
+    }
+    throw;
+  }
+  out.heuristics_rows = finish_tune_run(s);
   out.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return out;
 }

@@ -5,7 +5,8 @@
 // model ranks every runnable candidate with that histogram; the strategy picks candidates; each is
 // skipped when the database already has a result for this GPU and build (resume: the stored result
 // is read back and counts), else timed, and its result is written at once in its own transaction,
-// so a killed tune loses at most the candidate in flight. Failures are results.
+// so a killed tune loses at most the candidate in flight. Failures are results. A run of several
+// problems (tune_problems) ends by recomputing the heuristics table from the measurements.
 #pragma once
 
 #include <functional>
@@ -68,6 +69,24 @@ struct ProblemOutcome {
 };
 
 ProblemOutcome tune_problem(const Problem& p, Measurer& m, const TuneSettings& s);
+
+struct TuneRunOutcome {
+  std::vector<ProblemOutcome> problems;
+  std::int64_t heuristics_rows = 0;  // rows of the recomputed heuristics table (0 without a DB)
+  double elapsed_s = 0;
+};
+
+// Tunes `problems` in order (a line per problem with an estimate of the time left goes to
+// s.progress; `on_done`, when given, sees each outcome as it finishes), then finish_tune_run(s),
+// so that `vqtune export` and the runtime lookup (db::Heuristics) see the new winners at once.
+TuneRunOutcome tune_problems(
+    const std::vector<Problem>& problems, Measurer& m, const TuneSettings& s,
+    const std::function<void(std::size_t index, const ProblemOutcome&)>& on_done = {});
+
+// With a database (s.repo): marks run s.run_id finished and recomputes the heuristics table
+// (db::Repository::recompute_heuristics) from every measurement in it; returns its row count.
+// Without one: nothing, 0.
+std::int64_t finish_tune_run(const TuneSettings& s);
 
 // The stored result of (gpu uuid, problem, candidate) from a run of `build_commit`, if any.
 std::optional<TrialResult> stored_result(db::Repository& repo, const std::string& gpu_uuid,

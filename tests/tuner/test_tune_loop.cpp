@@ -1,15 +1,18 @@
 // cpu tier: the tuning loop with a fake measurer and a real (temporary) database: results are
 // recorded as they come, a rerun resumes without re-timing, failures are results, and the winner
-// is the same on every rerun.
+// is the same on every rerun; a run of problems ends with the heuristics the runtime reads.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 
+#include "db/bucket.hpp"
+#include "db/heuristics.hpp"
 #include "db/repository.hpp"
 #include "model/cost_model.hpp"
 #include "tuner/tune_loop.hpp"
+#include "vq/error.hpp"
 
 using namespace vqt;
 using namespace vqt::tuner;
@@ -149,4 +152,99 @@ TEST(TuneLoop, WithoutDatabaseNothingIsStoredAndExhaustiveTimesAll) {
   const ProblemOutcome a = tune_problem(gemv_problem(), m, s);
   EXPECT_EQ(a.trials.size(), a.runnable);
   EXPECT_EQ(std::size_t(m.calls), a.runnable);
+}
+
+namespace {
+
+// FakeMeasurer whose prepare() fails for batch-16 problems (a device error mid-run).
+class FailsOnBatch16 : public FakeMeasurer {
+ public:
+  std::vector<double> prepare(const Problem& p, std::string* source) override {
+    if (p.m == 16) throw Error("device lost");
+    return FakeMeasurer::prepare(p, source);
+  }
+};
+
+TuneSettings settings_into(db::Repository& repo) {
+  TuneSettings s;
+  s.spec = find_gpu("h100-sxm");
+  s.repo = &repo;
+  s.gpu = {"GPU-test", "Test GPU", 9, 0, "1.0", "13.0", "h100-sxm"};
+  s.build_commit = "abc";
+  db::RunInfo run = db::Repository::this_process_run("tune", "test");
+  run.build_commit = "abc";
+  s.run_id = repo.begin_run(run);
+  return s;
+}
+
+Problem with_batch(std::int64_t m) {
+  Problem p = gemv_problem();
+  p.m = m;
+  p.validate();
+  return p;
+}
+
+}  // namespace
+
+TEST(TuneLoop, ARunOfProblemsLeavesItsWinnersInTheRuntimeLookup) {
+  TempDb tmp;
+  auto repo = db::Repository::open(tmp.path, db::Access::create);
+  const TuneSettings s = settings_into(repo);
+  const std::vector<Problem> problems = {with_batch(1), with_batch(16)};
+  EXPECT_EQ(db::Heuristics::load(tmp.path, "h100-sxm").size(), 0u);
+  ASSERT_NE(db::bucket_of(problems[0]).dims[0], db::bucket_of(problems[1]).dims[0]);
+
+  FakeMeasurer m;
+  std::vector<std::size_t> seen;
+  const TuneRunOutcome run =
+      tune_problems(problems, m, s, [&](std::size_t i, const ProblemOutcome& o) {
+        EXPECT_EQ(o.problem.key(), problems[i].key());
+        seen.push_back(i);
+      });
+  EXPECT_EQ(seen, (std::vector<std::size_t>{0, 1}));
+  ASSERT_EQ(run.problems.size(), 2u);
+  EXPECT_GE(run.heuristics_rows, 2);
+  const auto last = repo.last_run();
+  ASSERT_TRUE(last);
+  EXPECT_EQ(last->id, s.run_id);
+  EXPECT_TRUE(last->info.finished_at.has_value());
+
+  // What `vqtune export` and vqt::Runtime read: the tuned winner of each problem, measured.
+  const db::Heuristics h = db::Heuristics::load(tmp.path, "h100-sxm");
+  EXPECT_EQ(h.size(), std::size_t(run.heuristics_rows));
+  for (const ProblemOutcome& o : run.problems) {
+    ASSERT_TRUE(o.winner.has_value()) << o.problem.key();
+    const TrialResult& w = o.trials[*o.winner];
+    const auto got = h.lookup(o.problem);
+    ASSERT_EQ(got.source, db::Heuristics::Source::exact) << o.problem.key();
+    EXPECT_EQ(got.entry->origin, db::Source::measured);
+    EXPECT_EQ(got.entry->candidate, w.candidate) << o.problem.key();
+    EXPECT_DOUBLE_EQ(got.entry->measured_s, w.median_s);
+  }
+}
+
+TEST(TuneLoop, AFailedRunStillPublishesTheProblemsItFinished) {
+  TempDb tmp;
+  auto repo = db::Repository::open(tmp.path, db::Access::create);
+  const TuneSettings s = settings_into(repo);
+  FailsOnBatch16 m;
+  EXPECT_THROW(tune_problems({with_batch(1), with_batch(16)}, m, s), Error);
+  const auto last = repo.last_run();
+  ASSERT_TRUE(last);
+  EXPECT_FALSE(last->info.finished_at.has_value());  // the run did not finish
+  const db::Heuristics h = db::Heuristics::load(tmp.path, "h100-sxm");
+  const auto got = h.lookup(with_batch(1));
+  ASSERT_EQ(got.source, db::Heuristics::Source::exact);
+  EXPECT_EQ(got.entry->origin, db::Source::measured);
+  // The failed problem has no row of its own (a lookup falls back to the nearest bucket).
+  EXPECT_NE(h.lookup(with_batch(16)).source, db::Heuristics::Source::exact);
+}
+
+TEST(TuneLoop, FinishTuneRunWithoutADatabaseDoesNothing) {
+  TuneSettings s;
+  s.spec = find_gpu("h100-sxm");
+  FakeMeasurer m;
+  const TuneRunOutcome run = tune_problems({with_batch(1)}, m, s);
+  EXPECT_EQ(run.heuristics_rows, 0);
+  EXPECT_EQ(m.calls, 10);
 }
