@@ -1,5 +1,7 @@
 #include "tuner/dispatch_choice.hpp"
 
+#include <filesystem>
+
 #include "model/cost_model.hpp"
 #include "model/enumerate.hpp"
 #include "vq/error.hpp"
@@ -30,6 +32,17 @@ DispatchChoice choose_candidate(const db::Heuristics& heur, const Problem& p, co
   for (const auto& rk : rank_candidates(prep))
     if (implementable(rk.candidate)) return {rk.candidate, ChoiceSource::model};
   throw Error("no implementable candidate for " + p.key());
+}
+
+DispatchTables DispatchTables::load(const std::string& db_path, const std::string& gpu_key) {
+  DispatchTables t;
+  const GpuSpec datasheet = find_gpu(gpu_key);
+  t.model.spec = datasheet;
+  if (db_path.empty() || !std::filesystem::exists(db_path)) return t;
+  t.heuristics = db::Heuristics::load(db_path, gpu_key);
+  auto repo = db::Repository::open(db_path, db::Access::read_only);
+  t.model = load_stored_model(repo, gpu_key, datasheet);
+  return t;
 }
 
 }  // namespace vqt::tuner

@@ -1,7 +1,5 @@
 #include "tuner/runtime.hpp"
 
-#include <filesystem>
-
 #include "kernels/gemv_candidate.hpp"
 #include "kernels/vq_device_layout.hpp"
 #include "kernels/vq_gemv.hpp"
@@ -18,10 +16,8 @@ Runtime::Runtime(const std::string& db_path, int device) {
   gpu_key_ = tuner::detect_spec_key(info.cc_major, info.cc_minor, info.sm_count,
                                     std::int64_t(info.global_mem_bytes));
   if (gpu_key_.empty()) throw Error("no built-in GPU spec matches " + info.name);
-  spec_ = find_gpu(gpu_key_);
   dev_ = gemv_device(device);
-  if (!db_path.empty() && std::filesystem::exists(db_path))
-    heur_ = db::Heuristics::load(db_path, gpu_key_);
+  tables_ = tuner::DispatchTables::load(db_path, gpu_key_);
 }
 
 Runtime::Choice Runtime::choose(const Problem& p) {
@@ -36,10 +32,9 @@ Runtime::Choice Runtime::choose(const Problem& p) {
   shape.rows = p.n;
   shape.cols = p.k;
   const GemvFormat f = gemv_format_of(shape);
-  const tuner::DispatchChoice d =
-      tuner::choose_candidate(heur_, p, spec_, ModelCoefficients{}, [&](const Candidate& c) {
-        return can_implement(f, int(p.m), gemv_params_from(c), dev_).empty();
-      });
+  const tuner::DispatchChoice d = tables_.choose(p, [&](const Candidate& c) {
+    return can_implement(f, int(p.m), gemv_params_from(c), dev_).empty();
+  });
   const Choice c{d.candidate, gemv_params_from(d.candidate), d.source};
   std::lock_guard<std::mutex> lock(mu_);
   cache_[key] = c;

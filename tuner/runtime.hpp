@@ -1,7 +1,9 @@
 // Runtime: the host dispatch that runs a GEMV with the launch parameters the heuristics database
 // holds for (this GPU class, op, VQ config, shape bucket), and falls back to the cost model's best
 // implementable candidate when the database has no row (or a row the kernels cannot run here).
-// The database is read once at construction (db/heuristics.hpp); choices are cached per problem.
+// The model fallback ranks with the ceilings and coefficients the database stores for this GPU
+// class (datasheet figures and default coefficients where it has none). The database is read once
+// at construction (tuner::DispatchTables); choices are cached per problem.
 // CUDA builds only (vqt_tuner_gpu).
 #pragma once
 
@@ -39,13 +41,14 @@ class Runtime {
                    Choice* used = nullptr);
 
   const std::string& gpu_key() const { return gpu_key_; }
-  std::size_t heuristics_rows() const { return heur_.size(); }
+  std::size_t heuristics_rows() const { return tables_.heuristics.size(); }
+  // What the model fallback ranks with (effective spec, coefficients and where they came from).
+  const tuner::StoredModel& model() const { return tables_.model; }
 
  private:
   std::string gpu_key_;
-  GpuSpec spec_;
   GemvDevice dev_;
-  db::Heuristics heur_;
+  tuner::DispatchTables tables_;
   std::mutex mu_;
   std::map<std::string, Choice> cache_;
 };
