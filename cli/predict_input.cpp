@@ -2,8 +2,12 @@
 
 #include <cctype>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
+#include <iostream>
 #include <sstream>
+
+#include "cli/predict_db.hpp"
 
 #include "vq/error.hpp"
 #include "vq/safetensors.hpp"
@@ -19,6 +23,69 @@ bool all_digits(const std::string& s) {
   for (char ch : s)
     if (!std::isdigit(static_cast<unsigned char>(ch))) return false;
   return true;
+}
+
+// The index histogram of a VQ file whose header read_vq_info() has checked: a stored
+// weight.histogram is the only tensor read (its dtype and shape are checked by the header); without
+// one the codes are counted (vq/ reads the tensor for that).
+IndexHistogram file_histogram(const std::string& path, const VqConfig& vq, bool has_histogram) {
+  if (!has_histogram) return histogram_from_vq_file(path);
+  const SafetensorsFile f = read_safetensors(path);
+  const std::string name = "weight.histogram";
+  const bool is_signed = f.at(name).dtype == "I64";
+  const std::string bytes = f.read(name);
+  IndexHistogram h;
+  h.levels = vq.residuals;
+  h.entries = vq.stored_entries();
+  h.source = "file:" + path;
+  h.counts.assign(std::size_t(h.levels), std::vector<std::uint64_t>(std::size_t(h.entries)));
+  if (bytes.size() != std::size_t(h.levels) * std::size_t(h.entries) * 8)
+    throw InputError(path + ": tensor '" + name + "' has " + std::to_string(bytes.size()) +
+                     " bytes, not levels x entries x 8");
+  const char* p = bytes.data();
+  for (auto& level : h.counts) {
+    std::memcpy(level.data(), p, level.size() * 8);
+    p += level.size() * 8;
+    if (is_signed)
+      for (auto x : level)
+        if (std::int64_t(x) < 0)
+          throw InputError(path + ": tensor '" + name + "' has negative counts");
+  }
+  return h;
+}
+
+// --db: measured ceilings replace datasheet figures, fitted coefficients replace the built-in
+// ones unless --coefficients named a file. Missing rows are said on stderr, not errors.
+void apply_db(PredictRequest& req, const std::string& path, bool coefficients_given) {
+  const PredictDbFigures f = load_predict_db(path, req.gpu.key);
+  req.db_path = path;
+  std::string classes;
+  for (const auto& c : f.gpu_classes) classes += (classes.empty() ? "" : ", ") + c;
+  if (classes.empty()) classes = "none";
+  if (f.model_ceilings == 0) {
+    std::cerr << "vqtune predict: --db " << path << " has no measured ceilings for " << req.gpu.key
+              << " (" << f.ceiling_rows
+              << " rows of other ceilings; GPU classes in the file: " << classes
+              << "); using the datasheet figures\n";
+  } else {
+    try {
+      req.gpu = effective(req.gpu, f.ceilings);
+    } catch (const InputError& e) {
+      throw InputError("--db: " + path + ": " + e.what());
+    }
+    req.ceilings_source = f.ceilings.source;
+  }
+  if (f.coefficients) {
+    if (coefficients_given) {
+      req.coef_source += " (overrides the fitted coefficients in --db)";
+    } else {
+      req.coef = *f.coefficients;
+      req.coef_source = "database " + path + " (latest fit for " + req.gpu.key + ")";
+    }
+  } else if (!coefficients_given) {
+    std::cerr << "vqtune predict: --db " << path << " has no fitted coefficients for "
+              << req.gpu.key << "; using the built-in defaults\n";
+  }
 }
 
 }  // namespace
@@ -97,7 +164,11 @@ void add_predict_flags(po::options_description& desc) {
       "vq-file", po::value<std::string>(), "VQ safetensors file whose index histogram to use")(
       "cache-dir", po::value<std::string>(),
       "cache for synthetic histograms (default $XDG_CACHE_HOME/vqtune or .cache/vqtune)")(
-      "coefficients", po::value<std::string>(), "model coefficients JSON (default: built in)");
+      "coefficients", po::value<std::string>(),
+      "model coefficients JSON (default: built in, or the database's with --db)")(
+      "db", po::value<std::string>(),
+      "vqtune database: use this GPU class's measured ceilings and fitted coefficients (read "
+      "only)");
 }
 
 PredictRequest make_request(const po::variables_map& vm) {
@@ -118,28 +189,46 @@ PredictRequest make_request(const po::variables_map& vm) {
     } catch (const std::exception& e) {
       throw InputError(std::string("--coefficients: ") + e.what());
     }
+    req.coef_source = "file " + str("coefficients");
   }
+  if (has("db")) apply_db(req, str("db"), has("coefficients"));
   req.cache_dir = has("cache-dir") ? str("cache-dir") : default_cache_dir();
 
+  std::optional<VqConfig> file_vq;
+  bool has_histogram = false;
   if (has("vq-file")) {
     req.vq_file = str("vq-file");
     std::ifstream probe(req.vq_file, std::ios::binary);
     if (!probe) throw InputError("--vq-file: cannot read '" + req.vq_file + "'");
-  }
-  if (has("vq")) {
-    req.vq = parse_vq(str("vq"), "--vq");
-  } else if (!req.vq_file.empty()) {
+    // The header alone gives the config (and checks the container against the file's size).
     try {
-      req.vq = read_vq_safetensors(req.vq_file).tensor.config;
-    } catch (const InputError& e) {
-      throw InputError(std::string("--vq-file: ") + e.what());
+      const VqFileInfo info = read_vq_info(req.vq_file);
+      file_vq = info.config;
+      has_histogram = info.has_histogram;
     } catch (const std::exception& e) {
       throw InputError(std::string("--vq-file: ") + e.what());
     }
+  }
+  if (has("vq")) {
+    req.vq = parse_vq(str("vq"), "--vq");
+  } else if (file_vq) {
+    req.vq = *file_vq;
   } else {
     throw InputError(
         "--vq is required (or --vq-file); accepted: a preset (vqtune presets) or "
         "vq:v,b,r");
+  }
+  if (file_vq) {
+    if (file_vq->stored_entries() != req.vq.stored_entries())
+      throw InputError("--vq-file: its codebooks have " +
+                       std::to_string(file_vq->stored_entries()) + " entries but " +
+                       req.vq.describe() + " stores " + std::to_string(req.vq.stored_entries()));
+    // Read once for every problem; the codes are only read when the file stores no histogram.
+    try {
+      req.file_hist = file_histogram(req.vq_file, *file_vq, has_histogram);
+    } catch (const std::exception& e) {
+      throw InputError(std::string("--vq-file: ") + e.what());
+    }
   }
 
   const bool attention = req.op == Op::attention_decode;
@@ -217,12 +306,8 @@ PredictRequest make_request(const po::variables_map& vm) {
 
 HistogramInfo histogram_for(const PredictRequest& req, const Problem& problem) {
   IndexHistogram h;
-  if (!req.vq_file.empty()) {
-    try {
-      h = histogram_from_vq_file(req.vq_file);
-    } catch (const std::exception& e) {
-      throw InputError(std::string("--vq-file: ") + e.what());
-    }
+  if (req.file_hist) {
+    h = *req.file_hist;
     if (h.entries != problem.vq.stored_entries())
       throw InputError("--vq-file: its histogram has " + std::to_string(h.entries) +
                        " entries per codebook but " + problem.vq.describe() + " stores " +

@@ -27,7 +27,12 @@ struct PredictRequest {
   Format format = Format::table;
   std::string vq_file;    // empty: synthetic histogram
   std::string cache_dir;  // for synthetic histograms
+  // The --vq-file's histogram, read once (validated against --vq) before anything is printed.
+  std::optional<IndexHistogram> file_hist;
   ModelCoefficients coef;
+  std::string coef_source = "built-in defaults";  // or "file PATH", "database PATH (...)"
+  std::string db_path;                            // --db; empty: datasheet ceilings
+  std::string ceilings_source;  // where the measured ceilings came from, empty when none
 };
 
 // "NxK" with positive decimal integers; throws InputError naming `flag`.

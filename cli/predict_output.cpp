@@ -76,11 +76,13 @@ nlohmann::json candidate_json(const PreparedProblem& p, const Ranked& x) {
   return j;
 }
 
-nlohmann::json gpu_json(const GpuSpec& g) {
+nlohmann::json gpu_json(const PredictRequest& req) {
+  const GpuSpec& g = req.gpu;
   nlohmann::json j = {{"key", g.key}, {"name", g.name}};
   for (Ceiling c : kAllCeilings)
     j["ceilings"][ceiling_name(c)] = {{"value", g.ceiling(c)},
                                       {"source", to_string(g.ceiling_sources[int(c)])}};
+  j["measured_ceilings_from"] = req.ceilings_source;  // empty: none measured
   return j;
 }
 
@@ -139,15 +141,20 @@ void table_row(int rank, const PreparedProblem& p, const Ranked& x) {
 
 void print_context(const PredictRequest& req) {
   const GpuSpec& g = req.gpu;
+  auto src = [&](Ceiling c) { return to_string(g.ceiling_sources[int(c)]); };
   std::printf(
       "gpu:       %s (%s, cc %s, %d SMs): HBM %.2f TB/s [%s], L2 %.1f TB/s [%s], smem %.1f "
-      "TB/s [%s], FP16 tensor %.0f TFLOP/s [%s], launch %.1f us [%s]\n",
+      "TB/s [%s], FP16 tensor %.0f TFLOP/s [%s], FP32 %.1f TFLOP/s [%s], host link %.1f GB/s "
+      "[%s], launch %.1f us [%s]\n",
       g.key.c_str(), g.name.c_str(), g.compute_capability().c_str(), g.sm_count,
-      g.hbm_bw_bytes_per_s() / 1e12, to_string(g.ceiling_sources[int(Ceiling::hbm_bw)]),
-      g.l2_bw_bytes_per_s() / 1e12, to_string(g.ceiling_sources[int(Ceiling::l2_bw)]),
-      g.smem_bw_bytes_per_s() / 1e12, to_string(g.ceiling_sources[int(Ceiling::smem_bw)]),
-      g.fp16_tensor_flops_per_s() / 1e12, to_string(g.ceiling_sources[int(Ceiling::fp16_tensor)]),
-      g.launch_overhead_s() * 1e6, to_string(g.ceiling_sources[int(Ceiling::launch)]));
+      g.hbm_bw_bytes_per_s() / 1e12, src(Ceiling::hbm_bw), g.l2_bw_bytes_per_s() / 1e12,
+      src(Ceiling::l2_bw), g.smem_bw_bytes_per_s() / 1e12, src(Ceiling::smem_bw),
+      g.fp16_tensor_flops_per_s() / 1e12, src(Ceiling::fp16_tensor), g.fp32_flops_per_s() / 1e12,
+      src(Ceiling::fp32), g.host_link_bw_bytes_per_s() / 1e9, src(Ceiling::host_link),
+      g.launch_overhead_s() * 1e6, src(Ceiling::launch));
+  if (!req.ceilings_source.empty())
+    std::printf("ceilings:  [measured] from %s\n", req.ceilings_source.c_str());
+  std::printf("coeffs:    %s\n", req.coef_source.c_str());
   std::printf("vq:        %s, %.3g bits/element, %s per codebook\n", req.vq.describe().c_str(),
               req.vq.bits_per_element(), format_bytes(double(req.vq.codebook_bytes())).c_str());
 }
@@ -171,7 +178,8 @@ void print_problem(const PredictRequest& req, const LayerResult& r) {
     nlohmann::json j;
     j["problem"] = {{"key", p.problem.key()}, {"describe", p.problem.describe()}};
     j["vq"] = req.vq.describe();
-    j["gpu"] = gpu_json(req.gpu);
+    j["gpu"] = gpu_json(req);
+    j["coefficients"] = req.coef_source;
     j["histogram_source"] = r.hist.source;
     j["histogram"] = {{"entropy_bits", r.hist.entropy_bits}, {"top256_mass", r.hist.top256_mass}};
     j["compulsory_hbm_bytes"] = p.compulsory_hbm_bytes;
@@ -222,7 +230,8 @@ void print_model(const PredictRequest& req, const std::vector<LayerResult>& laye
     nlohmann::json j;
     j["model"] = {{"key", m.key}, {"layers", m.layers}, {"source", m.source}};
     j["vq"] = req.vq.describe();
-    j["gpu"] = gpu_json(req.gpu);
+    j["gpu"] = gpu_json(req);
+    j["coefficients"] = req.coef_source;
     j["layers"] = nlohmann::json::array();
     for (const auto& l : layers) {
       nlohmann::json e = {{"name", l.layer.name},
