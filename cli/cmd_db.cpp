@@ -38,7 +38,9 @@ int db_init(const Args& args) {
   db::Repository repo = db::Repository::open(path, db::Access::create);
   db::check_integrity(repo.connection());
   if (vm.count("demo-fixture")) {
-    const auto n = repo.connection().query_int("SELECT count(*) FROM measurements");
+    std::int64_t n = 0;
+    for (const auto& [table, rows] : repo.counts().rows)
+      if (table == "measurements") n = rows;
     if (n > 0)
       throw InputError("--demo-fixture: " + path + " already holds " + std::to_string(n) +
                        " measurements; demo rows go into a new file only");

@@ -4,6 +4,8 @@
 #include <random>
 #include <vector>
 
+#include "model/coefficients.hpp"
+
 namespace vqt::db {
 
 namespace {
@@ -86,14 +88,16 @@ FixtureCounts fill_demo_fixture(Repository& repo, std::uint64_t seed,
   for (const Gpu& g : gpus) {
     const std::int64_t gpu_id = repo.upsert_gpu(g.rec);
     Ceiling hbm;
-    hbm.name = "hbm_bw";
+    hbm.name = "hbm_read";  // the name `vqtune measure` writes (profiler/ceilings.hpp)
     hbm.value = g.hbm_bytes_per_s * (0.9 + 0.01 * noise(rng));
     hbm.unit = "bytes/s";
     hbm.rel_spread = 0.004;
     hbm.count = 50;
     repo.record_ceiling(gpu_id, run_id, hbm);
-    repo.save_coefficients(g.rec.gpu_key(), "demo-1",
-                           R"({"hbm_eff":0.88,"l2_eff":0.8,"smem_eff":0.7,"launch_s":3e-6})");
+    ModelCoefficients coef;  // defaults with two efficiencies moved, as a fit would
+    coef.hbm_efficiency = 0.88;
+    coef.smem_efficiency = 0.7;
+    repo.save_coefficients(g.rec.gpu_key(), "demo-1", coef.to_json());
     for (std::size_t pi = 0; pi <= measured.size(); ++pi) {
       const bool only_model = pi == measured.size();
       const Problem& p = only_model ? predicted_only : measured[pi];

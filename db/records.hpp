@@ -65,7 +65,7 @@ struct Prediction {
 
 struct Ceiling {
   std::string uid;   // filled when empty
-  std::string name;  // "hbm_bw", "l2_bw", "fp16_tc_flops", "pcie_h2d_bw", ...
+  std::string name;  // profiler/ceilings.hpp names: "hbm_read", "l2_read", "fp16_tensor", ...
   double value = 0;
   std::string unit;  // "bytes/s", "flop/s", "s"
   double rel_spread = 0;
