@@ -8,8 +8,8 @@
 #include <iomanip>
 #include <ostream>
 
+#include "kernels/cuda_check.hpp"
 #include "profiler/ceilings_kernels.cuh"
-#include "profiler/cuda_check.hpp"
 
 namespace vqt::profiler {
 
@@ -20,14 +20,14 @@ using detail::kFmaChains;
 // Device buffer owned for the duration of the measurement.
 struct DeviceBuffer {
   void* p = nullptr;
-  explicit DeviceBuffer(std::size_t bytes) { VQT_CUDA_CALL(cudaMalloc(&p, bytes)); }
+  explicit DeviceBuffer(std::size_t bytes) { VQT_CUDA_CHECK(cudaMalloc(&p, bytes)); }
   ~DeviceBuffer() { cudaFree(p); }
   DeviceBuffer(const DeviceBuffer&) = delete;
   DeviceBuffer& operator=(const DeviceBuffer&) = delete;
 };
 struct HostPinned {
   void* p = nullptr;
-  HostPinned(std::size_t bytes, unsigned flags) { VQT_CUDA_CALL(cudaHostAlloc(&p, bytes, flags)); }
+  HostPinned(std::size_t bytes, unsigned flags) { VQT_CUDA_CHECK(cudaHostAlloc(&p, bytes, flags)); }
   ~HostPinned() { cudaFreeHost(p); }
   HostPinned(const HostPinned&) = delete;
   HostPinned& operator=(const HostPinned&) = delete;
@@ -57,7 +57,7 @@ Ceiling measure_one(Context& c, const std::string& name) {
   const int b = c.stream_blocks;
   if (name == "hbm_read" || name == "hbm_write" || name == "hbm_copy") {
     DeviceBuffer a(big);
-    VQT_CUDA_CALL(detail::launch_fill(static_cast<float*>(a.p), big / 4, 1, c.stream));
+    VQT_CUDA_CHECK(detail::launch_fill(static_cast<float*>(a.p), big / 4, 1, c.stream));
     if (name == "hbm_read")
       return bandwidth(
           c, "hbm_read", double(big), "float4 read kernel over 2 GiB",
@@ -74,7 +74,7 @@ Ceiling measure_one(Context& c, const std::string& name) {
     const std::size_t bytes = std::max<std::size_t>(c.info.l2_bytes / 4, kMiB) / 16 * 16;
     const int passes = int(std::max<std::size_t>(2048 * kMiB / bytes, 1));
     DeviceBuffer a(bytes);
-    VQT_CUDA_CALL(detail::launch_fill(static_cast<float*>(a.p), bytes / 4, 2, c.stream));
+    VQT_CUDA_CHECK(detail::launch_fill(static_cast<float*>(a.p), bytes / 4, 2, c.stream));
     return bandwidth(
         c, "l2_read", double(bytes) * passes,
         "ld.global.cg re-reads of " + std::to_string(bytes / 1024) + " KiB x " +
@@ -103,8 +103,8 @@ Ceiling measure_one(Context& c, const std::string& name) {
   if (name == "fp16_tensor") {
     const int n = 8192;
     DeviceBuffer a(std::size_t(n) * n * 2), bm(std::size_t(n) * n * 2), cm(std::size_t(n) * n * 2);
-    VQT_CUDA_CALL(detail::launch_fill_half(a.p, std::size_t(n) * n, 3, c.stream));
-    VQT_CUDA_CALL(detail::launch_fill_half(bm.p, std::size_t(n) * n, 4, c.stream));
+    VQT_CUDA_CHECK(detail::launch_fill_half(a.p, std::size_t(n) * n, 3, c.stream));
+    VQT_CUDA_CHECK(detail::launch_fill_half(bm.p, std::size_t(n) * n, 4, c.stream));
     cublasHandle_t h = nullptr;
     if (cublasCreate(&h) != CUBLAS_STATUS_SUCCESS) throw Error("cublasCreate failed");
     cublasSetStream(h, c.stream);
@@ -146,7 +146,7 @@ Ceiling measure_one(Context& c, const std::string& name) {
     float* hf = static_cast<float*>(h.p);
     for (std::size_t i = 0; i < bytes / 4; ++i) hf[i] = 1.0f + float(i & 1023) / 1024.0f;
     void* dp = nullptr;
-    VQT_CUDA_CALL(cudaHostGetDevicePointer(&dp, h.p, 0));
+    VQT_CUDA_CHECK(cudaHostGetDevicePointer(&dp, h.p, 0));
     return bandwidth(
         c, "zero_copy_read", double(bytes),
         "float4 read kernel over 256 MiB of mapped pinned host memory",
@@ -172,8 +172,8 @@ Ceiling measure_one(Context& c, const std::string& name) {
     const auto t0 = std::chrono::steady_clock::now();
     auto batch_s = [&] {
       const auto s0 = std::chrono::steady_clock::now();
-      for (int i = 0; i < kLaunches; ++i) VQT_CUDA_CALL(detail::launch_empty(c.stream));
-      VQT_CUDA_CALL(cudaStreamSynchronize(c.stream));
+      for (int i = 0; i < kLaunches; ++i) VQT_CUDA_CHECK(detail::launch_empty(c.stream));
+      VQT_CUDA_CHECK(cudaStreamSynchronize(c.stream));
       return std::chrono::duration<double>(std::chrono::steady_clock::now() - s0).count() /
              kLaunches;
     };
@@ -221,7 +221,7 @@ DeviceInfo device_info(int device) {
   DeviceInfo d;
   d.device = device;
   cudaDeviceProp p{};
-  VQT_CUDA_CALL(cudaGetDeviceProperties(&p, device));
+  VQT_CUDA_CHECK(cudaGetDeviceProperties(&p, device));
   d.name = p.name;
   d.cc_major = p.major;
   d.cc_minor = p.minor;
@@ -230,8 +230,8 @@ DeviceInfo device_info(int device) {
   d.global_mem_bytes = p.totalGlobalMem;
   char bus[64] = {};
   if (cudaDeviceGetPCIBusId(bus, sizeof bus, device) == cudaSuccess) d.pci_bus_id = bus;
-  VQT_CUDA_CALL(cudaDriverGetVersion(&d.driver_version));
-  VQT_CUDA_CALL(cudaRuntimeGetVersion(&d.runtime_version));
+  VQT_CUDA_CHECK(cudaDriverGetVersion(&d.driver_version));
+  VQT_CUDA_CHECK(cudaRuntimeGetVersion(&d.runtime_version));
   ClockMonitor mon(device);
   d.max_sm_mhz = mon.max_sm_mhz();
   d.uuid = format_uuid(p.uuid);

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "profiler/cuda_check.hpp"
+#include "kernels/cuda_check.hpp"
 #include "profiler/stats.hpp"
 #include "profiler/timer.hpp"
 
@@ -133,7 +133,7 @@ void start_collector() {
       if (std::uint8_t* b = new_buffer()) c.pool.push_back(b);
   }
   try {
-    VQT_CUDA_CALL(cudaFree(nullptr));  // create the context before CUPTI attaches
+    VQT_CUDA_CHECK(cudaFree(nullptr));  // create the context before CUPTI attaches
     VQT_CUPTI_CALL(cuptiActivityRegisterCallbacks(buffer_requested, buffer_completed));
     VQT_CUPTI_CALL(cuptiActivityEnable(CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL));
     VQT_CUPTI_CALL(cuptiActivityEnable(CUPTI_ACTIVITY_KIND_MEMCPY));
@@ -152,7 +152,7 @@ class CuptiTimer : public RegionTimer {
   TimerKind kind() const override { return TimerKind::cupti; }
 
   void begin(cudaStream_t) override {
-    VQT_CUDA_CALL(cudaDeviceSynchronize());
+    VQT_CUDA_CHECK(cudaDeviceSynchronize());
     VQT_CUPTI_CALL(cuptiActivityFlushAll(CUPTI_ACTIVITY_FLAG_FLUSH_FORCED));
     Collector& c = Collector::get();
     std::lock_guard<std::mutex> lock(c.mu);
@@ -162,8 +162,8 @@ class CuptiTimer : public RegionTimer {
   }
 
   RegionTiming end(cudaStream_t) override {
-    VQT_CUDA_CALL(cudaDeviceSynchronize());
-    VQT_CUDA_CALL(cudaGetLastError());
+    VQT_CUDA_CHECK(cudaDeviceSynchronize());
+    VQT_CUDA_CHECK(cudaGetLastError());
     VQT_CUPTI_CALL(cuptiActivityFlushAll(CUPTI_ACTIVITY_FLAG_FLUSH_FORCED));
     Collector& c = Collector::get();
     std::vector<Interval> acts;
@@ -204,7 +204,7 @@ std::unique_ptr<RegionTimer> make_cupti_timer() {
   auto timer = std::make_unique<CuptiTimer>();
   // Probe: a memset must come back as one activity record, else CUPTI is not usable here.
   void* probe = nullptr;
-  VQT_CUDA_CALL(cudaMalloc(&probe, 4096));
+  VQT_CUDA_CHECK(cudaMalloc(&probe, 4096));
   timer->begin(nullptr);
   const cudaError_t set = cudaMemsetAsync(probe, 0x5a, 4096, nullptr);
   RegionTiming t{};
@@ -215,7 +215,7 @@ std::unique_ptr<RegionTimer> make_cupti_timer() {
     err = e.what();
   }
   cudaFree(probe);
-  VQT_CUDA_CALL(set);
+  VQT_CUDA_CHECK(set);
   if (!err.empty()) throw Error(err);
   if (t.activities != 1)
     throw Error("CUPTI probe: expected 1 activity record for a memset, got " +

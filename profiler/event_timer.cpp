@@ -1,7 +1,7 @@
 // cudaEvent fallback of RegionTimer (see timer.hpp).
 #include <memory>
 
-#include "profiler/cuda_check.hpp"
+#include "kernels/cuda_check.hpp"
 #include "profiler/timer.hpp"
 
 namespace vqt::profiler {
@@ -15,8 +15,8 @@ namespace {
 class EventTimer : public RegionTimer {
  public:
   EventTimer() {
-    VQT_CUDA_CALL(cudaEventCreate(&start_));
-    VQT_CUDA_CALL(cudaEventCreate(&stop_));
+    VQT_CUDA_CHECK(cudaEventCreate(&start_));
+    VQT_CUDA_CHECK(cudaEventCreate(&stop_));
   }
   ~EventTimer() override {
     cudaEventDestroy(start_);
@@ -27,15 +27,15 @@ class EventTimer : public RegionTimer {
 
   TimerKind kind() const override { return TimerKind::cuda_event; }
   void begin(cudaStream_t stream) override {
-    VQT_CUDA_CALL(cudaDeviceSynchronize());
-    VQT_CUDA_CALL(cudaEventRecord(start_, stream));
+    VQT_CUDA_CHECK(cudaDeviceSynchronize());
+    VQT_CUDA_CHECK(cudaEventRecord(start_, stream));
   }
   RegionTiming end(cudaStream_t stream) override {
-    VQT_CUDA_CALL(cudaEventRecord(stop_, stream));
-    VQT_CUDA_CALL(cudaEventSynchronize(stop_));
-    VQT_CUDA_CALL(cudaGetLastError());
+    VQT_CUDA_CHECK(cudaEventRecord(stop_, stream));
+    VQT_CUDA_CHECK(cudaEventSynchronize(stop_));
+    VQT_CUDA_CHECK(cudaGetLastError());
     float ms = 0;
-    VQT_CUDA_CALL(cudaEventElapsedTime(&ms, start_, stop_));
+    VQT_CUDA_CHECK(cudaEventElapsedTime(&ms, start_, stop_));
     RegionTiming t;
     t.busy_s = t.span_s = double(ms) * 1e-3;
     t.activities = -1;

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "profiler/cuda_check.hpp"
+#include "kernels/cuda_check.hpp"
 
 namespace vqt::profiler {
 
@@ -22,7 +22,7 @@ std::vector<double> LaunchTimes::time_each(const LaunchFn& launch, int first_set
     const cudaError_t err = cudaGetLastError();
     if (err != cudaSuccess) {
       cudaDeviceSynchronize();
-      VQT_CUDA_CALL(err);
+      VQT_CUDA_CHECK(err);
     }
   }
   timer_->end(stream);

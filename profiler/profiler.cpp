@@ -4,20 +4,20 @@
 #include <chrono>
 #include <vector>
 
-#include "profiler/cuda_check.hpp"
+#include "kernels/cuda_check.hpp"
 
 namespace vqt::profiler {
 
 Profiler::Profiler(const ProfilerOptions& opt) : opt_(opt) {
-  VQT_CUDA_CALL(cudaSetDevice(opt.device));
+  VQT_CUDA_CHECK(cudaSetDevice(opt.device));
   timer_ = make_region_timer(opt.prefer_cupti, &why_not_cupti_);
   if (opt.watch_clocks) clocks_ = std::make_unique<ClockMonitor>(opt.device);
   int l2 = 0;
-  VQT_CUDA_CALL(cudaDeviceGetAttribute(&l2, cudaDevAttrL2CacheSize, opt.device));
+  VQT_CUDA_CHECK(cudaDeviceGetAttribute(&l2, cudaDevAttrL2CacheSize, opt.device));
   l2_bytes_ = std::size_t(l2);
   if (opt.flush_l2) {
     flush_bytes_ = std::max<std::size_t>(2 * l2_bytes_, 8u << 20);
-    VQT_CUDA_CALL(cudaMalloc(&flush_buf_, flush_bytes_));
+    VQT_CUDA_CHECK(cudaMalloc(&flush_buf_, flush_bytes_));
   }
 }
 
@@ -27,7 +27,7 @@ Profiler::~Profiler() {
 
 void Profiler::flush_l2(cudaStream_t stream) {
   if (!flush_buf_) return;
-  VQT_CUDA_CALL(cudaMemsetAsync(flush_buf_, 0x3c, flush_bytes_, stream));
+  VQT_CUDA_CHECK(cudaMemsetAsync(flush_buf_, 0x3c, flush_bytes_, stream));
 }
 
 Measurement Profiler::measure(const LaunchFn& launch, const ConvergenceRule& rule,
@@ -36,9 +36,9 @@ Measurement Profiler::measure(const LaunchFn& launch, const ConvergenceRule& rul
   const auto t0 = clock::now();
   for (int i = 0; i < opt_.warmup_runs; ++i) {
     if (flush) flush_l2(stream);
-    VQT_CUDA_CALL(launch(stream));
+    VQT_CUDA_CHECK(launch(stream));
   }
-  VQT_CUDA_CALL(cudaStreamSynchronize(stream));
+  VQT_CUDA_CHECK(cudaStreamSynchronize(stream));
 
   Convergence conv(rule);
   std::vector<double> gaps, spans, clocks_mhz;
@@ -51,7 +51,7 @@ Measurement Profiler::measure(const LaunchFn& launch, const ConvergenceRule& rul
     const cudaError_t err = launch(stream);
     if (err != cudaSuccess) {
       cudaDeviceSynchronize();
-      VQT_CUDA_CALL(err);
+      VQT_CUDA_CHECK(err);
     }
     const RegionTiming t = timer_->end(stream);
     if (clocks_) after = clocks_->read();
