@@ -1,6 +1,7 @@
 // Decode-attention benchmark: our fp16 flash-decoding and the CQ kernels (cq-4, cq-2) over
 // 32 heads of 128, batch 1 and 8, contexts 4k and 32k, each over a small sweep of launch
-// parameters; cold cache (KV sets rotated over > 2x L2), cudaEvent timing from the harness, the
+// parameters; cold cache (KV sets rotated over > 2x L2), the harness's timer (CUPTI, else
+// cudaEvents; its name heads the output and fills the CSV's timer column), the
 // device-to-device copy bandwidth of the same run as the ceiling. PyTorch SDPA is timed by
 // bench/scripts/sdpa_baseline.py in the same device call.
 //
@@ -98,7 +99,7 @@ void run_shape(AttentionShape s, const DeviceInfo& dev, bool quick, std::vector<
                             std::to_string(s.head_dim) + " ctx" + std::to_string(s.context);
   cudaStream_t stream;
   VQT_CUDA_CHECK(cudaStreamCreate(&stream));
-  auto timer = make_event_timer();
+  auto timer = make_timer();
   for (const AttentionParams& p : sweep(s, dev.sm_count, quick)) {
     const AttentionSupport ok = can_implement_attention(s, p);
     if (!ok) {
@@ -156,6 +157,9 @@ int main(int argc, char** argv) {
     const double copy_bw = measure_copy_bw_bytes_per_s();
     std::printf("# %s\n# device-to-device copy: %.0f GB/s (read + write)\n", dev.describe().c_str(),
                 copy_bw * 1e-9);
+    std::printf("# timer: %s\n", timer_name());
+    if (!timer_fallback_reason().empty())
+      std::printf("# CUPTI not used: %s\n", timer_fallback_reason().c_str());
     std::vector<Row> rows;
     for (int batch : {1, 8})
       for (std::int64_t ctx : {4096, 32768})
@@ -175,11 +179,11 @@ int main(int argc, char** argv) {
         }
     if (!csv.empty()) {
       std::ofstream f(csv);
-      f << "shape,format,params,median_us,min_us,max_us,rel_stdev,count,bytes,gb_per_s\n";
+      f << "shape,format,params,median_us,min_us,max_us,rel_stdev,count,bytes,gb_per_s,timer\n";
       for (const auto& r : rows)
         f << r.shape << "," << r.format << ",\"" << r.params << "\"," << r.t.median_s * 1e6 << ","
           << r.t.min_s * 1e6 << "," << r.t.max_s * 1e6 << "," << r.t.rel_stdev << "," << r.t.count
-          << "," << r.bytes << "," << r.bytes / r.t.median_s * 1e-9 << "\n";
+          << "," << r.bytes << "," << r.bytes / r.t.median_s * 1e-9 << "," << timer_name() << "\n";
     }
     // Best variant of each (shape, format), with the default params' time beside it.
     std::printf("| shape | format | best params | median us | GB/s | %% of copy | default us |\n");

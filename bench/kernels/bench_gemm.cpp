@@ -1,7 +1,8 @@
 // VQ GEMM benchmark (prefill): fused_regs and unfused (dequantize + cuBLAS) against cuBLAS fp16 on
 // Llama-7B shapes (n x k = 4096x4096, 11008x4096, 4096x11008) for quip#-4, aqlm-3 and gptvq-2 at
 // m = 32, 64, 512, 2048 tokens. Cold cache: codes (or fp16 W) and x rotated over > 2x L2;
-// cudaEvent timing from the harness; the fused kernel over a small sweep of launch parameters.
+// the harness's timer (CUPTI, else cudaEvents; named in the output and the CSV's timer column); the
+// fused kernel over a small sweep of launch parameters.
 //
 // Usage: bench_gemm [--csv out.csv] [--quick] [--only PRESET:N:K:M]   (markdown table last)
 #include <cublas_v2.h>
@@ -86,7 +87,7 @@ void run_problem(const char* preset, std::int64_t n, std::int64_t k, const std::
   }
   cudaStream_t stream;
   VQT_CUDA_CHECK(cudaStreamCreate(&stream));
-  auto timer = make_event_timer();
+  auto timer = make_timer();
   for (int m : ms) {
     const std::string problem = std::string(preset) + " " + std::to_string(n) + "x" +
                                 std::to_string(k) + " m" + std::to_string(m);
@@ -187,7 +188,9 @@ int main(int argc, char** argv) {
   }
   try {
     const DeviceInfo dev = device_info();
-    std::printf("# %s\n", dev.describe().c_str());
+    std::printf("# %s\n# timer: %s\n", dev.describe().c_str(), timer_name());
+    if (!timer_fallback_reason().empty())
+      std::printf("# CUPTI not used: %s\n", timer_fallback_reason().c_str());
     cublasHandle_t h;
     if (cublasCreate(&h) != CUBLAS_STATUS_SUCCESS) throw Error("cublasCreate failed");
     std::vector<Row> rows;
@@ -205,11 +208,11 @@ int main(int argc, char** argv) {
     cublasDestroy(h);
     if (!csv.empty()) {
       std::ofstream f(csv);
-      f << "problem,variant,median_us,min_us,max_us,rel_stdev,count,tflops\n";
+      f << "problem,variant,median_us,min_us,max_us,rel_stdev,count,tflops,timer\n";
       for (const auto& r : rows)
         f << r.problem << ",\"" << r.variant << "\"," << r.t.median_s * 1e6 << ","
           << r.t.min_s * 1e6 << "," << r.t.max_s * 1e6 << "," << r.t.rel_stdev << "," << r.t.count
-          << "," << r.flops / r.t.median_s * 1e-12 << "\n";
+          << "," << r.flops / r.t.median_s * 1e-12 << "," << timer_name() << "\n";
     }
     // Per problem: cuBLAS fp16, unfused, best fused; ratios = cuBLAS time / time.
     std::printf(

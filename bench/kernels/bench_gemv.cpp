@@ -6,7 +6,9 @@
 // Cold cache: every variant rotates over input sets (codes + codebooks, or fp16 W) totalling more
 // than 2x L2. Codes are random with a skewed, hottest-first index distribution (u^3 law); the
 // kernels' speed depends on that distribution, not on codebook quality. Every VQ variant's output
-// is checked against dequant_cublas's before its time counts.
+// is checked against dequant_cublas's before its time counts. Times come from the harness's timer
+// (CUPTI, else cudaEvents): its name is printed first, in the benchmark context ("timer"), in
+// every row's label ("timer=cupti") and in the summary's heading.
 //
 // Extra flags (before Google Benchmark's): --gemv_models=7b,65b --gemv_presets=quip#-4,aqlm-3,...
 // --gemv_batches=1,16 --gemv_search=full|quick
@@ -176,8 +178,9 @@ double check_output(const VqData& d, int batch) {
 }
 
 void record(benchmark::State& st, const std::string& problem, const std::string& variant,
-            const TimingStats& t, double bytes, double flops) {
+            const TimingStats& t, double bytes, double flops, const std::string& label = "") {
   report(st, t, bytes, flops);
+  st.SetLabel((label.empty() ? "" : label + " ") + "timer=" + timer_name());
   st.counters["copy_bw_frac"] = t.median_s > 0 ? bytes / t.median_s / g_copy_bw : 0.0;
   results().add({problem, variant, t, bytes, flops});
   st.SetIterationTime(t.median_s);
@@ -196,7 +199,7 @@ void bm_cublas(benchmark::State& st, Shape s, int batch) {
   }
   DeviceBuffer<std::uint16_t> x(std::size_t(batch * s.k)), y(std::size_t(batch * s.n));
   VQT_CUDA_CHECK(fill_uniform_half(x.get(), x.size(), 3, 1.0f, stream()));
-  auto timer = make_event_timer();
+  auto timer = make_timer();
   TimingStats t{};
   for (auto _ : st) {
     t = time_cold(
@@ -215,7 +218,7 @@ void bm_cublas(benchmark::State& st, Shape s, int batch) {
 
 void bm_dequant(benchmark::State& st, Shape s, int batch, std::string preset) {
   VqData& d = vq_data(s, preset);
-  auto timer = make_event_timer();
+  auto timer = make_timer();
   TimingStats t{};
   for (auto _ : st) {
     t = time_cold(
@@ -303,7 +306,7 @@ struct Tried {
 };
 
 Tried time_params(VqData& d, int batch, GemvParams p) {
-  auto timer = make_event_timer();
+  auto timer = make_timer();
   ColdRunConfig cfg;
   cfg.max_time_s = 0.1;
   Tried r{p, {}, 0};
@@ -373,11 +376,10 @@ void bm_vq(benchmark::State& st, Shape s, int batch, std::string preset, bool gl
     st.SkipWithError("no valid candidate");
     return;
   }
-  st.SetLabel(best.p.key());
   st.counters["rel_err"] = best.err;
   const std::string variant = global_only ? "vq_global" : "vq_best";
   record(st, problem, variant, best.t, double(d.layout.compulsory_bytes(batch, d.f)),
-         2.0 * double(s.n * s.k) * batch);
+         2.0 * double(s.n * s.k) * batch, best.p.key());
   // Remember which params won (for the table).
   results().add({problem, variant + "_params:" + best.p.key(), best.t, 0, 0});
 }
@@ -417,8 +419,8 @@ void register_all() {
 
 void print_table() {
   const ResultTable& r = results();
-  std::printf("\n## VQ GEMV summary (%s; copy bandwidth %.0f GB/s, read+write)\n\n",
-              g_dev.describe().c_str(), g_copy_bw * 1e-9);
+  std::printf("\n## VQ GEMV summary (%s; copy bandwidth %.0f GB/s, read+write; timer: %s)\n\n",
+              g_dev.describe().c_str(), g_copy_bw * 1e-9, timer_name());
   std::printf(
       "| problem | cuBLAS us | dq+cuBLAS us | global us | best us | x cuBLAS | x global | "
       "GB/s | of copy BW | best params |\n|---|---|---|---|---|---|---|---|---|---|\n");
@@ -492,6 +494,10 @@ int main(int argc, char** argv) {
     g_copy_bw = measure_copy_bw_bytes_per_s();
     std::printf("device: %s\ncopy bandwidth (cudaMemcpy D2D 1 GiB, read+write): %.0f GB/s\n",
                 g_dev.describe().c_str(), g_copy_bw * 1e-9);
+    std::printf("timer: %s\n", timer_name());
+    if (!timer_fallback_reason().empty())
+      std::printf("CUPTI not used: %s\n", timer_fallback_reason().c_str());
+    benchmark::AddCustomContext("timer", timer_name());
     register_all();
     benchmark::RunSpecifiedBenchmarks();
     print_table();

@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <numeric>
 #include <sstream>
 
 #include "kernels/cuda_check.hpp"
 #include "kernels/device_tensor.hpp"
+#include "profiler/launch_timer.hpp"
 
 namespace vqt::bench {
 
@@ -39,17 +41,73 @@ class EventTimer final : public LaunchTimer {
     return out;
   }
   ~EventTimer() override {
-    for (auto e : events_) cudaEventDestroy(e);
+    for (auto e : events_) VQT_CUDA_WARN(cudaEventDestroy(e));
   }
 
  private:
   std::vector<cudaEvent_t> events_;
 };
 
+// The adapter of docs/profiler.md: the profiler's CUPTI LaunchTimes behind LaunchTimer.
+class CuptiTimer final : public LaunchTimer {
+ public:
+  const char* name() const override { return t_.name(); }
+  std::vector<double> time_each(const LaunchFn& launch, int first_set, int n_sets, int reps,
+                                cudaStream_t stream) override {
+    return t_.time_each(launch, first_set, n_sets, reps, stream);
+  }
+
+ private:
+  profiler::LaunchTimes t_;  // throws from its constructor when CUPTI cannot be used
+};
+
+struct TimerChoice {
+  bool cupti = false;
+  std::string why_not_cupti;
+};
+
+const TimerChoice& timer_choice() {
+  static const TimerChoice choice = [] {
+    TimerChoice c;
+    const char* force = std::getenv("VQT_BENCH_TIMER");
+    if (force && std::string(force) == "cuda_event") {
+      c.why_not_cupti = "VQT_BENCH_TIMER=cuda_event";
+      return c;
+    }
+    if (force && std::string(force) != "cupti")
+      throw InputError(std::string("VQT_BENCH_TIMER='") + force +
+                       "': accepted values are cupti and cuda_event");
+    try {
+      CuptiTimer probe;  // starts CUPTI and checks that a memset yields one activity record
+      c.cupti = true;
+    } catch (const std::exception& e) {
+      c.why_not_cupti = e.what();
+    }
+    return c;
+  }();
+  return choice;
+}
+
 }  // namespace
 
 std::unique_ptr<LaunchTimer> make_event_timer() {
   return std::make_unique<EventTimer>();
+}
+
+std::unique_ptr<LaunchTimer> make_cupti_timer() {
+  return std::make_unique<CuptiTimer>();
+}
+
+std::unique_ptr<LaunchTimer> make_timer() {
+  return timer_choice().cupti ? make_cupti_timer() : make_event_timer();
+}
+
+const char* timer_name() {
+  return timer_choice().cupti ? "cupti" : "cuda_event";
+}
+
+const std::string& timer_fallback_reason() {
+  return timer_choice().why_not_cupti;
 }
 
 TimingStats summarize(std::vector<double> s) {
@@ -110,7 +168,7 @@ double measure_copy_bw_bytes_per_s(std::size_t bytes, int reps) {
   a.fill_bytes(1);
   cudaStream_t stream;
   VQT_CUDA_CHECK(cudaStreamCreate(&stream));
-  auto timer = make_event_timer();
+  auto timer = make_timer();  // the benchmarks' timer, so their GB/s and this ceiling agree
   // Two buffers, alternate direction: each copy reads `bytes` and writes `bytes`.
   LaunchFn copy = [&](int set, cudaStream_t s) {
     if (set == 0)

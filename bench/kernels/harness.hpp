@@ -1,8 +1,8 @@
 // Benchmark harness for the kernels (bench/kernels/*, reused by the GEMM/attention benches and the
 // tuner): cold-cache timing by rotating input sets over more than 2x L2, GPU time per launch from
-// a LaunchTimer (cudaEvents now; profiler/ can plug in CUPTI behind the same interface), median /
-// min / max / relative stdev, bytes and FLOP counters for Google Benchmark's manual time, the
-// device-to-device copy bandwidth of the same run, and a closing result table.
+// a LaunchTimer (CUPTI activity records when the build has them, else cudaEvents: make_timer()),
+// median / min / max / relative stdev, bytes and FLOP counters for Google Benchmark's manual time,
+// the device-to-device copy bandwidth of the same run, and a closing result table.
 //
 // Assumes one GPU, nothing else running on it, and launches that only touch their own set.
 #pragma once
@@ -31,8 +31,22 @@ class LaunchTimer {
                                         cudaStream_t stream) = 0;
 };
 
-// cudaEvent pairs between consecutive launches ("cuda_event").
+// cudaEvent pairs between consecutive launches ("cuda_event"): includes launch gaps.
 std::unique_ptr<LaunchTimer> make_event_timer();
+
+// CUPTI activity records ("cupti", profiler/launch_timer.hpp): a launch's time is the sum of its
+// kernels'/copies' GPU durations, the same clock as the tuner's. Throws vqt::Error when the build
+// has no CUPTI (VQT_ENABLE_CUPTI=OFF) or CUPTI cannot record activities here.
+std::unique_ptr<LaunchTimer> make_cupti_timer();
+
+// The timer every benchmark uses: CUPTI when it works in this process, else cudaEvents. Decided
+// once (the first call tries CUPTI); timer_name() is the kind make_timer() returns and
+// timer_fallback_reason() why it is not CUPTI ("" when it is). Print timer_name() with results.
+// VQT_BENCH_TIMER=cuda_event in the environment forces events (e.g. under ncu); =cupti is the
+// default; anything else throws vqt::InputError.
+std::unique_ptr<LaunchTimer> make_timer();
+const char* timer_name();
+const std::string& timer_fallback_reason();
 
 struct TimingStats {
   double median_s = 0, min_s = 0, max_s = 0, mean_s = 0, rel_stdev = 0;
