@@ -14,19 +14,12 @@
 #include "kernels/attention_decode.hpp"
 #include "kernels/device_tensor.hpp"
 #include "tests/kernels/attention_test_util.hpp"
+#include "tests/kernels/gpu_skip.hpp"
 
 namespace vqt {
 namespace {
 
 using testing::PlainCq;
-
-bool have_device() {
-  int n = 0;
-  return cudaGetDeviceCount(&n) == cudaSuccess && n > 0;
-}
-
-#define SKIP_WITHOUT_DEVICE() \
-  if (!have_device()) GTEST_SKIP() << "no CUDA device: the gpu tier needs one"
 
 struct Case {
   KvFormat format;
@@ -174,28 +167,28 @@ void run_sweep(KvFormat format, int vec_size, int head_dim) {
 }
 
 TEST(AttentionGpu, Fp16Head128) {
-  SKIP_WITHOUT_DEVICE();
+  VQT_SKIP_WITHOUT_GPU();
   run_sweep(KvFormat::fp16, 0, 128);
 }
 
 TEST(AttentionGpu, Fp16Head64) {
-  SKIP_WITHOUT_DEVICE();
+  VQT_SKIP_WITHOUT_GPU();
   run_sweep(KvFormat::fp16, 0, 64);
 }
 
 TEST(AttentionGpu, Cq4) {
-  SKIP_WITHOUT_DEVICE();
+  VQT_SKIP_WITHOUT_GPU();
   run_sweep(KvFormat::cq, 2, 128);
 }
 
 TEST(AttentionGpu, Cq2) {
-  SKIP_WITHOUT_DEVICE();
+  VQT_SKIP_WITHOUT_GPU();
   run_sweep(KvFormat::cq, 4, 128);
 }
 
 // Llama-3-style grouped-query heads (32 q / 8 kv), default launch parameters.
 TEST(AttentionGpu, GroupedQuery32x8) {
-  SKIP_WITHOUT_DEVICE();
+  VQT_SKIP_WITHOUT_GPU();
   std::mt19937 rng(std::random_device{}());
   for (KvFormat f : {KvFormat::fp16, KvFormat::cq})
     for (int v : {2, 4}) {
@@ -211,7 +204,7 @@ TEST(AttentionGpu, GroupedQuery32x8) {
 }
 
 TEST(AttentionGpu, LaunchRefusesWhatCanImplementRefuses) {
-  SKIP_WITHOUT_DEVICE();
+  VQT_SKIP_WITHOUT_GPU();
   AttentionShape s;
   s.format = KvFormat::cq;
   s.vec_size = 2;

@@ -13,14 +13,10 @@
 #include "kernels/device_tensor.hpp"
 #include "kernels/kv_append.hpp"
 #include "tests/kernels/attention_test_util.hpp"
+#include "tests/kernels/gpu_skip.hpp"
 
 namespace vqt {
 namespace {
-
-bool have_device() {
-  int n = 0;
-  return cudaGetDeviceCount(&n) == cudaSuccess && n > 0;
-}
 
 // Squared distance of x[g*v ..) to entry e of the plain codebook of (h, g), fp64.
 double dist2(const std::vector<double>& x, const std::vector<float>& cb, int h, int g, int e,
@@ -125,17 +121,17 @@ void append_then_attend(int vec_size) {
 }
 
 TEST(AttentionAppendGpu, Cq4AppendThenAttend) {
-  if (!have_device()) GTEST_SKIP() << "no CUDA device: the gpu tier needs one";
+  VQT_SKIP_WITHOUT_GPU();
   append_then_attend(2);
 }
 
 TEST(AttentionAppendGpu, Cq2AppendThenAttend) {
-  if (!have_device()) GTEST_SKIP() << "no CUDA device: the gpu tier needs one";
+  VQT_SKIP_WITHOUT_GPU();
   append_then_attend(4);
 }
 
 TEST(AttentionAppendGpu, RefusesPositionsPastTheCapacity) {
-  if (!have_device()) GTEST_SKIP() << "no CUDA device: the gpu tier needs one";
+  VQT_SKIP_WITHOUT_GPU();
   AttentionShape s;
   s.format = KvFormat::cq;
   s.vec_size = 2;

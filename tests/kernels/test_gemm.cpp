@@ -15,29 +15,13 @@
 #include "kernels/vq_device_layout.hpp"
 #include "kernels/vq_gemv.hpp"
 #include "tests/kernels/gemv_test_util.hpp"
+#include "tests/kernels/gpu_skip.hpp"
 #include "vq/reference.hpp"
 
 namespace vqt {
 namespace {
 
 constexpr double kMaxRelError = 2e-3;
-
-std::string no_device_reason() {
-  int n = 0;
-  const cudaError_t err = cudaGetDeviceCount(&n);
-  if (err != cudaSuccess) return std::string("no CUDA device: ") + cudaGetErrorString(err);
-  if (n == 0) return "no CUDA device: device count is 0";
-  cudaDeviceProp p{};
-  if (cudaGetDeviceProperties(&p, 0) != cudaSuccess) return "cannot read device properties";
-  if (p.major != 9 || p.minor != 0) return "kernels are built for sm_90a, device is not 9.0";
-  return {};
-}
-
-#define SKIP_WITHOUT_GPU()                      \
-  do {                                          \
-    const std::string why = no_device_reason(); \
-    if (!why.empty()) GTEST_SKIP() << why;      \
-  } while (0)
 
 GemmParams fused(int warps, int tile_m, int split_k, bool smem, int k_groups = 1) {
   GemmParams p;
@@ -58,7 +42,7 @@ struct Case {
 class GemmPreset : public ::testing::TestWithParam<Case> {};
 
 TEST_P(GemmPreset, FusedAndUnfusedMatchReference) {
-  SKIP_WITHOUT_GPU();
+  VQT_SKIP_WITHOUT_GPU();
   const Case c = GetParam();
   cublasHandle_t h = nullptr;
   ASSERT_EQ(cublasCreate(&h), CUBLAS_STATUS_SUCCESS);
@@ -134,7 +118,7 @@ INSTANTIATE_TEST_SUITE_P(Presets, GemmPreset,
                          });
 
 TEST(GemmGpu, LaunchRefusesWhatCanImplementRefuses) {
-  SKIP_WITHOUT_GPU();
+  VQT_SKIP_WITHOUT_GPU();
   const VqTensor w = test::skewed_tensor(parse_vq("aqlm-3"), 64, 256, 5);
   const GemvHostPack pack = pack_for_gemv(w);
   DeviceBuffer<std::uint8_t> lo(pack.lo), hi(pack.hi);

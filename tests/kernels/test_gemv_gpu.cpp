@@ -14,29 +14,13 @@
 #include "kernels/vq_device_layout.hpp"
 #include "kernels/vq_gemv.hpp"
 #include "tests/kernels/gemv_test_util.hpp"
+#include "tests/kernels/gpu_skip.hpp"
 #include "vq/reference.hpp"
 
 namespace vqt {
 namespace {
 
 constexpr double kMaxRelError = 2e-3;
-
-std::string no_device_reason() {
-  int n = 0;
-  const cudaError_t err = cudaGetDeviceCount(&n);
-  if (err != cudaSuccess) return std::string("no CUDA device: ") + cudaGetErrorString(err);
-  if (n == 0) return "no CUDA device: device count is 0";
-  cudaDeviceProp p{};
-  if (cudaGetDeviceProperties(&p, 0) != cudaSuccess) return "cannot read device properties";
-  if (p.major != 9 || p.minor != 0) return "kernels are built for sm_90a, device is not 9.0";
-  return {};
-}
-
-#define SKIP_WITHOUT_GPU()                      \
-  do {                                          \
-    const std::string why = no_device_reason(); \
-    if (!why.empty()) GTEST_SKIP() << why;      \
-  } while (0)
 
 struct Placement {
   const char* name;
@@ -115,7 +99,7 @@ struct DeviceMatrix {
 class GemvPreset : public ::testing::TestWithParam<Case> {};
 
 TEST_P(GemvPreset, EveryTierAndBatchMatchesReference) {
-  SKIP_WITHOUT_GPU();
+  VQT_SKIP_WITHOUT_GPU();
   const Case c = GetParam();
   const VqConfig cfg = parse_vq(c.vq);
   const GemvDevice dev = gemv_device(0);
@@ -168,7 +152,7 @@ INSTANTIATE_TEST_SUITE_P(Presets, GemvPreset, ::testing::ValuesIn(cases()),
                          });
 
 TEST(GemvBaselines, DequantizeAndCublasMatchReference) {
-  SKIP_WITHOUT_GPU();
+  VQT_SKIP_WITHOUT_GPU();
   cublasHandle_t h;
   ASSERT_EQ(cublasCreate(&h), CUBLAS_STATUS_SUCCESS);
   std::uint64_t seed = 77;
@@ -205,7 +189,7 @@ TEST(GemvBaselines, DequantizeAndCublasMatchReference) {
 }
 
 TEST(GemvLauncher, RefusesWhatCanImplementRefuses) {
-  SKIP_WITHOUT_GPU();
+  VQT_SKIP_WITHOUT_GPU();
   const VqTensor w = test::skewed_tensor(parse_vq("aqlm-3"), 64, 256, 5);
   DeviceMatrix m(w);
   DeviceBuffer<std::uint16_t> x(std::size_t(17 * 256)), y(std::size_t(17 * 64));
