@@ -8,6 +8,7 @@
 #include <random>
 #include <vector>
 
+#include "tests/vq/random_tensor.hpp"
 #include "vq/half.hpp"
 #include "vq/vq_config.hpp"
 #include "vq/vq_tensor.hpp"
@@ -22,27 +23,16 @@ inline std::uint32_t skewed_index(std::mt19937_64& rng, std::uint32_t n) {
   return e < n ? e : n - 1;
 }
 
+// Codes drawn hottest-first with skewed_index; lattice configs get a skewed table row in the low
+// 8 bits and random sign bits above.
 inline VqTensor skewed_tensor(const VqConfig& c, std::int64_t rows, std::int64_t cols,
                               std::uint64_t seed) {
-  VqTensor t;
-  t.config = c;
-  t.rows = rows;
-  t.cols = cols;
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<float> nd(0.0f, 1.0f);
-  t.codebooks.resize(std::size_t(t.instances() * c.residuals * c.stored_entries() * c.vec_size));
-  for (auto& x : t.codebooks) x = nd(rng);
-  if (c.lattice_entries > 0)
-    for (auto& x : t.codebooks) x = std::fabs(x);
-  t.codes.resize(std::size_t(rows * t.groups_per_row() * c.residuals));
-  for (auto& x : t.codes) {
+  return tensor_with_codes(c, rows, cols, seed, [&c](std::mt19937_64& rng) -> std::uint32_t {
     if (c.lattice_entries > 0)
-      x = std::uint16_t(skewed_index(rng, std::uint32_t(c.lattice_entries)) |
-                        ((rng() & 0xFF) << 8));
-    else
-      x = std::uint16_t(skewed_index(rng, std::uint32_t(1) << c.index_bits));
-  }
-  return t;
+      return skewed_index(rng, std::uint32_t(c.lattice_entries)) |
+             std::uint32_t((rng() & 0xFF) << 8);
+    return skewed_index(rng, std::uint32_t(1) << c.index_bits);
+  });
 }
 
 // Random activations already rounded to fp16 (the kernel and the reference see the same x).
