@@ -89,12 +89,8 @@ int run_tune(const Args& args) {
     if (!vm.count("n") || !vm.count("k")) throw InputError("give --model, or --n and --k");
     for (const auto& v : split(vm["vq"].as<std::string>()))
       for (std::int64_t b : split_ints(vm["batch"].as<std::string>(), "--batch")) {
-        Problem p;
-        p.op = op;
-        p.vq = parse_vq(v);
-        p.m = b;
-        p.n = vm["n"].as<std::int64_t>();
-        p.k = vm["k"].as<std::int64_t>();
+        const Problem p = Problem::matmul(op, parse_vq(v), b, vm["n"].as<std::int64_t>(),
+                                          vm["k"].as<std::int64_t>());
         p.validate();
         suite.push_back(p);
       }

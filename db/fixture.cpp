@@ -11,26 +11,12 @@ namespace vqt::db {
 namespace {
 
 Problem matmul(Op op, const char* vq, std::int64_t m, std::int64_t n, std::int64_t k) {
-  Problem p;
-  p.op = op;
-  p.vq = parse_vq(vq);
-  p.m = m;
-  p.n = n;
-  p.k = k;
-  return p;
+  return Problem::matmul(op, parse_vq(vq), m, n, k);
 }
 
 Problem attention(const char* vq, std::int64_t batch, std::int64_t hq, std::int64_t hkv,
                   std::int64_t d, std::int64_t ctx) {
-  Problem p;
-  p.op = Op::attention_decode;
-  p.vq = parse_vq(vq);
-  p.batch = batch;
-  p.q_heads = hq;
-  p.kv_heads = hkv;
-  p.head_dim = d;
-  p.context = ctx;
-  return p;
+  return Problem::attention(parse_vq(vq), batch, hq, hkv, d, ctx);
 }
 
 // Candidate i of a small family: placements from all-global to registers + shared memory.

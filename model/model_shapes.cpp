@@ -34,11 +34,7 @@ std::vector<LayerProblem> expand_model(const ModelShape& s, Op op, const VqConfi
     auto add = [&](const char* name, std::int64_t n, std::int64_t k, int count) {
       LayerProblem lp;
       lp.name = name;
-      lp.problem.op = op;
-      lp.problem.vq = vq;
-      lp.problem.m = m;
-      lp.problem.n = n;
-      lp.problem.k = k;
+      lp.problem = Problem::matmul(op, vq, m, n, k);
       lp.count_per_layer = count;
       out.push_back(lp);
     };
@@ -49,13 +45,7 @@ std::vector<LayerProblem> expand_model(const ModelShape& s, Op op, const VqConfi
   } else if (op == Op::attention_decode) {
     LayerProblem lp;
     lp.name = "attention";
-    lp.problem.op = op;
-    lp.problem.vq = vq;
-    lp.problem.batch = m;
-    lp.problem.q_heads = s.q_heads;
-    lp.problem.kv_heads = s.kv_heads;
-    lp.problem.head_dim = s.head_dim;
-    lp.problem.context = context;
+    lp.problem = Problem::attention(vq, m, s.q_heads, s.kv_heads, s.head_dim, context);
     out.push_back(lp);
   } else {
     throw InputError(std::string("--op: ") + to_string(op) +

@@ -42,6 +42,29 @@ void check_dim(const char* what, std::int64_t x, std::int64_t lo = 1, std::int64
 }
 }  // namespace
 
+Problem Problem::matmul(Op op, const VqConfig& vq, std::int64_t m, std::int64_t n, std::int64_t k) {
+  Problem p;
+  p.op = op;
+  p.vq = vq;
+  p.m = m;
+  p.n = n;
+  p.k = k;
+  return p;
+}
+
+Problem Problem::attention(const VqConfig& vq, std::int64_t batch, std::int64_t q_heads,
+                           std::int64_t kv_heads, std::int64_t head_dim, std::int64_t context) {
+  Problem p;
+  p.op = Op::attention_decode;
+  p.vq = vq;
+  p.batch = batch;
+  p.q_heads = q_heads;
+  p.kv_heads = kv_heads;
+  p.head_dim = head_dim;
+  p.context = context;
+  return p;
+}
+
 void Problem::validate() const {
   vq.validate();
   switch (op) {

@@ -36,6 +36,12 @@ struct Problem {
   std::int64_t head_dim = 0;
   std::int64_t context = 0;
 
+  // gemv / gemm: y[m x n] = x[m x k] * W^T; not validated (call validate()).
+  static Problem matmul(Op op, const VqConfig& vq, std::int64_t m, std::int64_t n, std::int64_t k);
+  // attention_decode over a KV cache in `vq`; not validated (call validate()).
+  static Problem attention(const VqConfig& vq, std::int64_t batch, std::int64_t q_heads,
+                           std::int64_t kv_heads, std::int64_t head_dim, std::int64_t context);
+
   // Throws InputError naming the first bad field (zero or absurd sizes, v not dividing k, ...).
   void validate() const;
   // Canonical key "gemv:m1:n11008:k4096:v8b12r2:per_tensor", stable across versions.

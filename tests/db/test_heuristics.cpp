@@ -18,13 +18,7 @@ using namespace vqt::db::test;
 namespace {
 
 Problem gemv(std::int64_t n, std::int64_t k, std::int64_t m = 1, const char* vq = "aqlm-3") {
-  Problem p;
-  p.op = Op::gemv;
-  p.vq = parse_vq(vq);
-  p.m = m;
-  p.n = n;
-  p.k = k;
-  return p;
+  return Problem::matmul(Op::gemv, parse_vq(vq), m, n, k);
 }
 
 HeuristicRow row(const Problem& p, int n_smem) {

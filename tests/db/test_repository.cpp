@@ -21,13 +21,7 @@ GpuRecord gpu(const std::string& uuid, const std::string& spec = "h100-sxm") {
 }
 
 Problem gemv(std::int64_t n, std::int64_t k, std::int64_t m = 1) {
-  Problem p;
-  p.op = Op::gemv;
-  p.vq = parse_vq("aqlm-3");
-  p.m = m;
-  p.n = n;
-  p.k = k;
-  return p;
+  return Problem::matmul(Op::gemv, parse_vq("aqlm-3"), m, n, k);
 }
 
 Candidate cand(int n_smem, int threads = 128) {

@@ -14,13 +14,7 @@ using namespace vqt;
 namespace {
 
 Problem gemv(const char* vq, std::int64_t n, std::int64_t k, std::int64_t batch = 1) {
-  Problem p;
-  p.op = Op::gemv;
-  p.vq = parse_vq(vq);
-  p.m = batch;
-  p.n = n;
-  p.k = k;
-  return p;
+  return Problem::matmul(Op::gemv, parse_vq(vq), batch, n, k);
 }
 
 PreparedProblem prep(const Problem& pr, const GpuSpec& g, double zipf = 0.8) {

@@ -13,12 +13,7 @@ using namespace vqt::tuner;
 
 namespace {
 Problem gemv(const char* vq, std::int64_t m, std::int64_t n, std::int64_t k) {
-  Problem p;
-  p.op = Op::gemv;
-  p.vq = parse_vq(vq);
-  p.m = m;
-  p.n = n;
-  p.k = k;
+  const Problem p = Problem::matmul(Op::gemv, parse_vq(vq), m, n, k);
   p.validate();
   return p;
 }

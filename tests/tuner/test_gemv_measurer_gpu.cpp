@@ -17,12 +17,7 @@ bool have_gpu() {
   return cudaGetDeviceCount(&n) == cudaSuccess && n > 0;
 }
 Problem problem(const char* vq, std::int64_t m, std::int64_t n, std::int64_t k) {
-  Problem p;
-  p.op = Op::gemv;
-  p.vq = parse_vq(vq);
-  p.m = m;
-  p.n = n;
-  p.k = k;
+  const Problem p = Problem::matmul(Op::gemv, parse_vq(vq), m, n, k);
   p.validate();
   return p;
 }
