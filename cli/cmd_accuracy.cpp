@@ -11,6 +11,7 @@
 #include "tuner/accuracy.hpp"
 #include "tuner/calibrate.hpp"
 #include "tuner/ceilings_store.hpp"
+#include "tuner/stored_model.hpp"
 #include "vq/error.hpp"
 
 namespace vqt::cli {
@@ -53,12 +54,10 @@ int cmd_accuracy(const Args& args) {
                          " GPU classes; name one");
       key = keys[0];
     }
-    const auto measured = tuner::load_ceilings(repo, key);
-    const GpuSpec spec =
-        effective(find_gpu(key, "--gpu"), tuner::to_model_ceilings(measured, "database"));
-    ModelCoefficients coef;
-    const auto stored = repo.load_coefficients(key);
-    if (stored) coef = ModelCoefficients::from_json(*stored);
+    const tuner::StoredModel model = tuner::load_stored_model(repo, key, find_gpu(key, "--gpu"));
+    const GpuSpec& spec = model.spec;
+    ModelCoefficients coef = model.coef;
+    const bool stored = model.fitted_coefficients;
     const double zipf = vm["zipf"].as<double>();
     std::vector<tuner::MeasuredProblem> train, test;
     for (auto& mp : tuner::load_measured(repo, key))
@@ -93,7 +92,7 @@ int cmd_accuracy(const Args& args) {
                                            : stored   ? "fitted (database)"
                                                       : "defaults"},
                           {"held_out_of", train.size() + test.size()},
-                          {"ceilings", measured.empty() ? "datasheet" : "measured"},
+                          {"ceilings", model.measured_ceilings ? "measured" : "datasheet"},
                           {"problems", r.problems},
                           {"points", r.points},
                           {"mape", r.mape},
@@ -121,8 +120,9 @@ int cmd_accuracy(const Args& args) {
     }
     std::cout << std::fixed << std::setprecision(1) << "model accuracy on " << key << " ("
               << (fitted_now || stored ? "fitted" : "default") << " coefficients, "
-              << (measured.empty() ? "datasheet" : "measured") << " ceilings): " << r.problems
-              << " problems" << (train.empty() ? "" : " held out of the fit") << ", " << r.points
+              << (model.measured_ceilings ? "measured" : "datasheet")
+              << " ceilings): " << r.problems << " problems"
+              << (train.empty() ? "" : " held out of the fit") << ", " << r.points
               << " measured candidates\n"
               << "  MAPE " << 100 * r.mape << " %, p90 error " << 100 * r.p90_abs_err << " %\n"
               << std::setprecision(2) << "  Spearman per problem: median " << r.median_spearman

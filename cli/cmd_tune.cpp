@@ -15,6 +15,7 @@
 #include "tuner/ceilings_store.hpp"
 #include "tuner/gemv_measurer.hpp"
 #include "tuner/shard.hpp"
+#include "tuner/stored_model.hpp"
 #endif
 
 namespace vqt::cli {
@@ -116,13 +117,11 @@ int run_tune(const Args& args) {
                                   std::int64_t(info.global_mem_bytes))};
   if (s.gpu.spec_key.empty())
     throw Error("no built-in GPU spec matches " + info.name + " (vqtune gpus lists them)");
-  const auto measured = tuner::load_ceilings(repo, s.gpu.gpu_key());
-  s.spec = effective(find_gpu(s.gpu.spec_key),
-                     tuner::to_model_ceilings(measured, "vqtune measure (database)"));
-  if (const auto coef = repo.load_coefficients(s.gpu.gpu_key())) {
-    s.coef = ModelCoefficients::from_json(*coef);
-    s.model_version = "fitted";
-  }
+  const tuner::StoredModel model =
+      tuner::load_stored_model(repo, s.gpu.gpu_key(), find_gpu(s.gpu.spec_key));
+  s.spec = model.spec;
+  s.coef = model.coef;
+  s.model_version = model.model_version;
   s.strategy = vm["strategy"].as<std::string>();
   s.strategy_options.top_k = vm["top-k"].as<int>();
   s.strategy_options.random_extra = vm["random-extra"].as<int>();
@@ -143,7 +142,8 @@ int run_tune(const Args& args) {
   std::cerr << "tune: " << problems.size() << " problems (shard " << shard.index << "/"
             << shard.count << " of " << suite.size() << ") on " << info.name << ", timer "
             << to_string(prof.timer_kind()) << ", strategy " << s.strategy << ", ceilings "
-            << (measured.empty() ? "datasheet (run vqtune measure first)" : "measured") << "\n";
+            << (model.measured_ceilings ? "measured" : "datasheet (run vqtune measure first)")
+            << "\n";
   const auto t0 = std::chrono::steady_clock::now();
   std::cout << std::left << std::setw(48) << "problem" << std::setw(8) << "timed" << std::setw(8)
             << "of" << std::setw(9) << "resumed" << std::setw(12) << "best us" << std::setw(12)
