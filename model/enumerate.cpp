@@ -90,20 +90,34 @@ std::vector<Candidate> enumerate_candidates(const PreparedProblem& p) {
   return out;
 }
 
+namespace {
+
+bool ranked_less(const Ranked& a, const Ranked& b) {
+  if (a.prediction.time_s != b.prediction.time_s) return a.prediction.time_s < b.prediction.time_s;
+  // Exact ties: the higher occupancy hides latency the model does not see; then the key.
+  if (a.prediction.occ.occupancy != b.prediction.occ.occupancy)
+    return a.prediction.occ.occupancy > b.prediction.occ.occupancy;
+  return a.candidate.key() < b.candidate.key();
+}
+
+}  // namespace
+
+std::vector<Ranked> rank_given_candidates(const PreparedProblem& p,
+                                          const std::vector<Candidate>& candidates) {
+  std::vector<Ranked> all;
+  all.reserve(candidates.size());
+  for (const Candidate& c : candidates) all.push_back({c, predict(p, c)});
+  std::sort(all.begin(), all.end(), ranked_less);  // +inf sorts last, then by key
+  return all;
+}
+
 std::vector<Ranked> rank_candidates(const PreparedProblem& p, int top) {
   std::vector<Ranked> all;
   for (const Candidate& c : enumerate_candidates(p)) {
     Prediction pred = predict(p, c);
     if (pred.valid) all.push_back({c, pred});
   }
-  auto less = [](const Ranked& a, const Ranked& b) {
-    if (a.prediction.time_s != b.prediction.time_s)
-      return a.prediction.time_s < b.prediction.time_s;
-    // Exact ties: the higher occupancy hides latency the model does not see; then the key.
-    if (a.prediction.occ.occupancy != b.prediction.occ.occupancy)
-      return a.prediction.occ.occupancy > b.prediction.occ.occupancy;
-    return a.candidate.key() < b.candidate.key();
-  };
+  const auto less = ranked_less;
   if (top > 0 && std::size_t(top) < all.size()) {
     std::partial_sort(all.begin(), all.begin() + top, all.end(), less);
     all.resize(std::size_t(top));

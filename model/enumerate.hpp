@@ -25,4 +25,9 @@ struct Ranked {
 // <= 0).
 std::vector<Ranked> rank_candidates(const PreparedProblem& p, int top = 0);
 
+// The same order over a given list (a kernel family's own search space): every candidate is kept;
+// those the model cannot predict (prediction.valid false, time +inf) go last, in key order.
+std::vector<Ranked> rank_given_candidates(const PreparedProblem& p,
+                                          const std::vector<Candidate>& candidates);
+
 }  // namespace vqt

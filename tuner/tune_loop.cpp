@@ -57,7 +57,9 @@ ProblemOutcome tune_problem(const Problem& p, Measurer& meas, const TuneSettings
   std::string source;
   std::vector<double> cdf = meas.prepare(p, &source);
   const PreparedProblem prep = prepare(p, s.spec, s.coef, std::move(cdf), source);
-  const std::vector<Ranked> ranked = rank_candidates(prep);
+  const std::vector<Candidate> space = meas.search_space(p);
+  const std::vector<Ranked> ranked =
+      space.empty() ? rank_candidates(prep) : rank_given_candidates(prep, space);
   out.enumerated = ranked.size();
   std::vector<Candidate> order;
   std::map<std::string, const Prediction*> predicted;
@@ -95,7 +97,9 @@ ProblemOutcome tune_problem(const Problem& p, Measurer& meas, const TuneSettings
               << ",\"l1_sectors\":" << pr.l1_sectors
               << ",\"smem_wavefronts\":" << pr.smem_wavefronts << "}";
         dp.bytes_json = bytes.str();
-        record_trial(*s.repo, s.run_id, gpu_id, p, *got, meas.timer(), &dp, s.gpu.gpu_key());
+        // A candidate of the kernel's own space the model cannot predict has no prediction row.
+        record_trial(*s.repo, s.run_id, gpu_id, p, *got, meas.timer(), pr.valid ? &dp : nullptr,
+                     s.gpu.gpu_key());
       }
     }
     out.trials.push_back(*got);

@@ -37,6 +37,14 @@ class Measurer {
     (void)c;
     return true;
   }
+  // The kernel family's own search space for the prepared problem, one Candidate per distinct
+  // launch configuration, when it differs from the model's enumeration (model/enumerate.hpp). The
+  // tune loop then ranks exactly these with the model (those it cannot predict go last, in key
+  // order) and filters them by implementable(). Empty (the default): the model's enumeration.
+  virtual std::vector<Candidate> search_space(const Problem& p) const {
+    (void)p;
+    return {};
+  }
   // Validates and times one candidate; candidate failures are statuses, not exceptions.
   virtual TrialResult measure(const Candidate& c) = 0;
 };

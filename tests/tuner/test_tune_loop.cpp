@@ -248,3 +248,39 @@ TEST(TuneLoop, FinishTuneRunWithoutADatabaseDoesNothing) {
   EXPECT_EQ(run.heuristics_rows, 0);
   EXPECT_EQ(m.calls, 10);
 }
+
+namespace {
+
+// A measurer with its own search space: two candidates the model predicts and one it cannot
+// (threads = 48 is not a multiple of 32), plus one the kernels refuse.
+class SpaceMeasurer : public FakeMeasurer {
+ public:
+  static Candidate with_threads(int threads) {
+    Candidate c;
+    c.tile_m = 1;
+    c.tile_n = 64;
+    c.threads = threads;
+    return c;
+  }
+  std::vector<Candidate> search_space(const Problem&) const override {
+    return {with_threads(48), with_threads(128), with_threads(256), with_threads(512)};
+  }
+  bool implementable(const Candidate& c) const override { return c.threads != 512; }
+};
+
+}  // namespace
+
+TEST(TuneLoop, AMeasurersOwnSearchSpaceIsWhatIsTimed) {
+  TuneSettings s;
+  s.spec = find_gpu("h100-sxm");
+  s.strategy = "exhaustive";
+  SpaceMeasurer m;
+  const ProblemOutcome a = tune_problem(gemv_problem(), m, s);
+  EXPECT_EQ(a.enumerated, 4u);
+  EXPECT_EQ(a.runnable, 3u);
+  ASSERT_EQ(a.trials.size(), 3u);
+  // The one the model cannot predict is still timed, after the predicted ones.
+  EXPECT_EQ(a.trials.back().candidate.threads, 48);
+  EXPECT_NE(a.model_top1.threads, 48);
+  for (const auto& t : a.trials) EXPECT_NE(t.candidate.threads, 512);
+}
