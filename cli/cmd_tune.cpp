@@ -9,11 +9,16 @@
 #include "vq/error.hpp"
 
 #ifdef VQT_CLI_HAS_CUDA
+#include <map>
+
 #include "db/repository.hpp"
 #include "model/coefficients.hpp"
 #include "profiler/ceilings.hpp"
+#include "tuner/attention_measurer.hpp"
 #include "tuner/ceilings_store.hpp"
+#include "tuner/gemm_measurer.hpp"
 #include "tuner/gemv_measurer.hpp"
+#include "tuner/op_suite.hpp"
 #include "tuner/shard.hpp"
 #include "tuner/stored_model.hpp"
 #endif
@@ -32,28 +37,29 @@ std::vector<std::string> split(const std::string& s) {
   return out;
 }
 
-std::vector<std::int64_t> split_ints(const std::string& s, const char* flag) {
-  std::vector<std::int64_t> out;
-  for (const auto& t : split(s)) {
-    try {
-      std::size_t used = 0;
-      out.push_back(std::stoll(t, &used));
-      if (used != t.size()) throw std::invalid_argument(t);
-    } catch (const std::logic_error&) {
-      throw InputError(std::string(flag) + ": '" + t + "' is not an integer");
-    }
-  }
-  return out;
-}
+struct OpTotals {
+  std::size_t problems = 0, timed = 0, resumed = 0, ok = 0, failed = 0;
+  std::int64_t samples = 0;  // timed samples of the trials timed in this run
+  double elapsed_s = 0;
+};
 
 int run_tune(const Args& args) {
   po::options_description desc("vqtune tune: autotune problems on this GPU into the database");
   desc.add_options()("help,h", "this help")("model", po::value<std::string>(),
                                             "model suite(s), e.g. llama-7b,llama-3-8b")(
-      "op", po::value<std::string>()->default_value("gemv"), "op (gemv is measured so far)")(
+      "op", po::value<std::string>(),
+      "ops, comma-separated: gemv, gemm, attention (default with --model: all three; "
+      "else gemv)")(
       "vq", po::value<std::string>()->default_value("quip#-4,aqlm-3,gptvq-2,aqlm-2x8,aqlm-1x16"),
-      "VQ presets or vq:v,b,r, comma-separated")(
-      "batch", po::value<std::string>()->default_value("1,16"), "batch sizes, comma-separated")(
+      "weight presets (gemv, gemm) or vq:v,b,r, comma-separated")(
+      "kv", po::value<std::string>()->default_value("cq-4,cq-2"),
+      "KV-cache presets of attention, comma-separated")(
+      "batch", po::value<std::string>()->default_value("1,16"),
+      "gemv and attention batch sizes, comma-separated")(
+      "tokens", po::value<std::string>()->default_value("512"),
+      "gemm (prefill) tokens, comma-separated, >= 32")(
+      "context", po::value<std::string>()->default_value("4096"),
+      "attention context lengths, comma-separated")(
       "n", po::value<std::int64_t>(), "one problem: output features (with --k, no --model)")(
       "k", po::value<std::int64_t>(), "one problem: input features")(
       "strategy", po::value<std::string>()->default_value("model-top-k"),
@@ -72,34 +78,34 @@ int run_tune(const Args& args) {
     std::cout << desc << "\n";
     return 0;
   }
-  const Op op = parse_op(vm["op"].as<std::string>());
-  if (op != Op::gemv)
-    throw InputError(
-        "--op: only gemv is measured by this build (gemm / attention_decode "
-        "measurers are not written yet)");
-  std::vector<Problem> suite;
+  tuner::TuneSetSpec set;
   if (vm.count("model")) {
     if (vm.count("n") || vm.count("k")) throw InputError("--model excludes --n / --k");
-    tuner::SuiteSpec spec;
-    spec.models = split(vm["model"].as<std::string>());
-    spec.ops = {op};
-    spec.vq = split(vm["vq"].as<std::string>());
-    spec.batches = split_ints(vm["batch"].as<std::string>(), "--batch");
-    suite = tuner::suite_problems(spec);
+    set.models = split(vm["model"].as<std::string>());
+    if (set.models.empty()) throw InputError("--model: empty list");
   } else {
-    if (!vm.count("n") || !vm.count("k")) throw InputError("give --model, or --n and --k");
-    for (const auto& v : split(vm["vq"].as<std::string>()))
-      for (std::int64_t b : split_ints(vm["batch"].as<std::string>(), "--batch")) {
-        const Problem p = Problem::matmul(op, parse_vq(v), b, vm["n"].as<std::int64_t>(),
-                                          vm["k"].as<std::int64_t>());
-        p.validate();
-        suite.push_back(p);
-      }
+    if (vm.count("n")) set.n = vm["n"].as<std::int64_t>();
+    if (vm.count("k")) set.k = vm["k"].as<std::int64_t>();
   }
+  set.ops =
+      tuner::parse_op_list(vm.count("op") ? vm["op"].as<std::string>()
+                                          : (vm.count("model") ? "gemv,gemm,attention" : "gemv"));
+  set.weight_vq = split(vm["vq"].as<std::string>());
+  set.kv_vq = split(vm["kv"].as<std::string>());
+  if (set.weight_vq.empty()) throw InputError("--vq: empty list");
+  if (set.kv_vq.empty()) throw InputError("--kv: empty list");
+  set.batches = tuner::parse_int_list(vm["batch"].as<std::string>(), "--batch");
+  set.tokens = tuner::parse_int_list(vm["tokens"].as<std::string>(), "--tokens", 32);
+  set.contexts = tuner::parse_int_list(vm["context"].as<std::string>(), "--context");
+  const std::vector<Problem> suite = tuner::tune_problem_set(set);
   const tuner::Shard shard = tuner::parse_shard(vm["shard"].as<std::string>());
   const std::vector<Problem> problems = tuner::shard_problems(suite, shard);
   const double cap_s = vm["cap-s"].as<double>();
   if (!(cap_s > 0 && cap_s <= 60)) throw InputError("--cap-s must be in (0, 60] seconds");
+  const std::string strategy = vm["strategy"].as<std::string>();
+  if (strategy != "exhaustive" && strategy != "model-top-k" && strategy != "random")
+    throw InputError("--strategy: unknown '" + strategy +
+                     "'; accepted: exhaustive, model-top-k, random");
 
   profiler::ProfilerOptions popt;
   popt.device = vm["device"].as<int>();
@@ -122,7 +128,7 @@ int run_tune(const Args& args) {
   s.spec = model.spec;
   s.coef = model.coef;
   s.model_version = model.model_version;
-  s.strategy = vm["strategy"].as<std::string>();
+  s.strategy = strategy;
   s.strategy_options.top_k = vm["top-k"].as<int>();
   s.strategy_options.random_extra = vm["random-extra"].as<int>();
   s.strategy_options.random_count = vm["random-count"].as<int>();
@@ -138,7 +144,13 @@ int run_tune(const Args& args) {
 
   profiler::ConvergenceRule rule;
   rule.max_time_s = cap_s;
-  tuner::GemvMeasurer meas(prof, rule, s.strategy_options.seed);
+  tuner::GemvMeasurer gemv(prof, rule, s.strategy_options.seed);
+  tuner::GemmMeasurer gemm(prof, rule, s.strategy_options.seed);
+  tuner::AttentionMeasurer attention(prof, rule, s.strategy_options.seed);
+  tuner::OpRouter meas;
+  meas.add(Op::gemv, &gemv);
+  meas.add(Op::gemm, &gemm);
+  meas.add(Op::attention_decode, &attention);
   std::cerr << "tune: " << problems.size() << " problems (shard " << shard.index << "/"
             << shard.count << " of " << suite.size() << ") on " << info.name << ", timer "
             << to_string(prof.timer_kind()) << ", strategy " << s.strategy << ", ceilings "
@@ -149,6 +161,7 @@ int run_tune(const Args& args) {
             << "of" << std::setw(9) << "resumed" << std::setw(12) << "best us" << std::setw(12)
             << "top1/best"
             << "winner\n";
+  std::map<Op, OpTotals> totals;
   for (std::size_t i = 0; i < problems.size(); ++i) {
     const double spent =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -158,6 +171,15 @@ int run_tune(const Args& args) {
                 << spent / double(i) * double(problems.size() - i) << " s left";
     std::cerr << "\n";
     const auto out = tuner::tune_problem(problems[i], meas, s);
+    OpTotals& tot = totals[problems[i].op];
+    ++tot.problems;
+    tot.resumed += out.resumed;
+    tot.timed += out.trials.size() - out.resumed;
+    tot.elapsed_s += out.elapsed_s;
+    for (const auto& t : out.trials) {
+      (t.status == db::Status::ok ? tot.ok : tot.failed) += 1;
+      if (!t.resumed) tot.samples += t.count;
+    }
     std::ostringstream best, ratio;
     std::string winner = "(none ok)";
     if (out.winner) {
@@ -176,6 +198,13 @@ int run_tune(const Args& args) {
   repo.finish_run(s.run_id);
   const auto rows = repo.recompute_heuristics();
   const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  for (const auto& [op, t] : totals)
+    std::cout << "op " << to_string(op) << ": " << t.problems << " problems, " << t.timed
+              << " timed, " << t.resumed << " from the database, " << t.ok << " ok, " << t.failed
+              << " failed, " << t.samples << " samples, " << std::fixed << std::setprecision(1)
+              << t.elapsed_s << " s\n";
+  std::cout << "setup (data, references, uploads): gemm " << std::fixed << std::setprecision(1)
+            << gemm.setup_s() << " s, attention " << attention.setup_s() << " s\n";
   std::cout << "tuned " << problems.size() << " problems in " << std::fixed << std::setprecision(1)
             << total << " s; " << rows << " heuristics rows in " << vm["db"].as<std::string>()
             << "\n";

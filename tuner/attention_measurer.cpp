@@ -1,0 +1,178 @@
+#include "tuner/attention_measurer.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <sstream>
+
+#include "kernels/attention_decode.hpp"
+#include "kernels/attention_layout.hpp"
+#include "kernels/attention_space.hpp"
+#include "kernels/device_tensor.hpp"
+#include "kernels/gemm_attention_candidate.hpp"
+#include "model/cost_model.hpp"
+#include "profiler/cuda_check.hpp"
+#include "tuner/validate.hpp"
+
+namespace vqt::tuner {
+
+struct AttentionMeasurer::Data {
+  Problem problem;
+  AttentionShape shape;
+  std::vector<double> cdf;
+  std::vector<Candidate> space;
+  bool built = false;
+  std::vector<double> ref;  // [batch][q_heads][head_dim]
+  DeviceBuffer<std::uint8_t> kc, vc;
+  DeviceBuffer<std::uint16_t> kb, vb, q, out;
+  DeviceBuffer<std::uint8_t> ws;
+};
+
+AttentionMeasurer::AttentionMeasurer(profiler::Profiler& prof,
+                                     const profiler::ConvergenceRule& rule, std::uint64_t seed,
+                                     double zipf_exponent)
+    : prof_(prof), rule_(rule), seed_(seed), zipf_(zipf_exponent) {}
+
+AttentionMeasurer::~AttentionMeasurer() = default;
+
+db::Timer AttentionMeasurer::timer() const {
+  return prof_.timer_kind() == profiler::TimerKind::cupti ? db::Timer::cupti
+                                                          : db::Timer::cuda_event;
+}
+
+std::vector<double> AttentionMeasurer::prepare(const Problem& p, std::string* source) {
+  if (p.op != Op::attention_decode)
+    throw InputError("the attention measurer takes attention_decode problems, got " + p.key());
+  p.validate();
+  std::ostringstream src;
+  src << "zipf:" << zipf_ << ":seed=" << seed_;
+  *source = src.str();
+  const std::string key = p.key();
+  if (auto it = cache_.find(key); it != cache_.end()) {
+    d_ = it->second.get();
+    return d_->cdf;
+  }
+  auto d = std::make_unique<Data>();
+  d->problem = p;
+  d->shape = attention_shape_of(p);  // InputError for non-CQ formats
+  d->cdf = zipf_sorted_cdf(p.vq.stored_entries(), zipf_);
+  d->space = attention_space_candidates(p);
+  d_ = d.get();
+  cache_[key] = std::move(d);
+  return d_->cdf;
+}
+
+std::vector<Candidate> AttentionMeasurer::search_space(const Problem& p) const {
+  if (d_ && d_->problem.key() == p.key()) return d_->space;
+  return attention_space_candidates(p);
+}
+
+bool AttentionMeasurer::implementable(const Candidate& c) const {
+  return d_ && bool(can_implement_attention(d_->shape, attention_params_from(c)));
+}
+
+void AttentionMeasurer::materialize(Data& d) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const Problem& p = d.problem;
+  const AttentionShape& s = d.shape;
+  const KvCacheVq kv =
+      zipf_kv_cache(p.vq, p.batch, p.kv_heads, p.context, p.head_dim, d.cdf, seed_);
+  std::vector<float> qf;
+  std::vector<std::uint16_t> qh;
+  random_halves(std::size_t(p.batch * p.q_heads * p.head_dim), seed_ ^ 0x9e11ull, qf, qh);
+  d.ref = reference_cq_attention(qf.data(), p.q_heads, kv, 1.0 / std::sqrt(double(p.head_dim)));
+
+  // Device layouts (attention_layout.hpp): codes in 16-token tiles, codebooks entry-major.
+  const std::int64_t groups = kv.groups(), seqs = p.batch * p.kv_heads;
+  std::vector<std::uint8_t> kp(std::size_t(seqs * s.capacity * groups), 0), vp(kp.size(), 0);
+  parallel_for(seqs, [&](std::int64_t seq) {
+    const std::int64_t b = seq / p.kv_heads, h = seq % p.kv_heads;
+    for (std::int64_t t = 0; t < p.context; ++t)
+      for (std::int64_t g = 0; g < groups; ++g) {
+        const std::size_t src = std::size_t((seq * p.context + t) * groups + g);
+        const std::size_t dst =
+            std::size_t(cq_code_offset(b, h, t, g, p.kv_heads, s.capacity, groups));
+        kp[dst] = kv.k_codes[src];
+        vp[dst] = kv.v_codes[src];
+      }
+  });
+  d.kc = DeviceBuffer<std::uint8_t>(kp);
+  d.vc = DeviceBuffer<std::uint8_t>(vp);
+  d.kb = DeviceBuffer<std::uint16_t>(
+      pack_cq_codebooks(kv.k_codebooks.data(), p.kv_heads, groups, p.vq.vec_size));
+  d.vb = DeviceBuffer<std::uint16_t>(
+      pack_cq_codebooks(kv.v_codebooks.data(), p.kv_heads, groups, p.vq.vec_size));
+  d.q = DeviceBuffer<std::uint16_t>(qh);
+  d.out = DeviceBuffer<std::uint16_t>(qh.size());
+  std::size_t ws = 0;
+  for (const Candidate& c : d.space)
+    ws = std::max(ws, attention_workspace_bytes(s, attention_params_from(c)));
+  d.ws = DeviceBuffer<std::uint8_t>(ws);
+  d.built = true;
+  setup_s_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+void AttentionMeasurer::perturb_reference(double factor) {
+  if (!d_) throw Error("AttentionMeasurer::perturb_reference before prepare");
+  if (!d_->built) materialize(*d_);
+  for (auto& r : d_->ref) r *= factor;
+}
+
+TrialResult AttentionMeasurer::measure(const Candidate& c) {
+  if (!d_) throw Error("AttentionMeasurer::measure before prepare");
+  Data& d = *d_;
+  if (!d.built) materialize(d);
+  TrialResult t;
+  t.candidate = c;
+  const AttentionParams params = attention_params_from(c);
+  const AttentionSupport ok = can_implement_attention(d.shape, params);
+  if (!ok) {
+    t.status = db::Status::resource_limit;
+    t.detail = ok.reason;
+    return t;
+  }
+  const std::size_t need = attention_workspace_bytes(d.shape, params);
+  if (need > d.ws.bytes()) d.ws = DeviceBuffer<std::uint8_t>(need);
+  const CqKvView kv{d.kc.get(), d.vc.get(), d.kb.get(), d.vb.get()};
+  auto launch = [&](cudaStream_t s) {
+    return attention_decode_cq(d.shape, params, d.q.get(), kv, d.out.get(), d.ws.get(),
+                               d.ws.bytes(), s);
+  };
+  d.out.fill_bytes(0xFF);
+  if (need > 0) VQT_CUDA_CALL(cudaMemset(d.ws.get(), 0xFF, need));
+  cudaError_t err = launch(nullptr);
+  if (err == cudaSuccess) err = cudaDeviceSynchronize();
+  if (err != cudaSuccess) {
+    cudaGetLastError();
+    t.status = err == cudaErrorLaunchOutOfResources || err == cudaErrorInvalidConfiguration
+                   ? db::Status::resource_limit
+                   : db::Status::launch_failed;
+    t.detail = cudaGetErrorName(err);
+    if (cudaDeviceSynchronize() != cudaSuccess)
+      throw Error("CUDA context lost after candidate " + c.key() + ": " + t.detail);
+    return t;
+  }
+  const std::vector<std::uint16_t> y = d.out.download();
+  const OutputCheck chk = check_half_output(y.data(), d.ref, kMaxRelError);
+  if (!chk.ok) {
+    t.status = db::Status::validation_failed;
+    t.detail = chk.detail;
+    return t;
+  }
+  try {
+    const profiler::Measurement m = prof_.measure(launch, rule_);
+    t.median_s = m.time.median;
+    t.min_s = m.time.min;
+    t.max_s = m.time.max;
+    t.rel_stdev = m.time.rel_stdev;
+    t.count = std::int64_t(m.time.count);
+  } catch (const CudaError& e) {
+    t.status = db::Status::launch_failed;
+    t.detail = e.what();
+    if (cudaDeviceSynchronize() != cudaSuccess)
+      throw Error("CUDA context lost after candidate " + c.key() + ": " + t.detail);
+  }
+  return t;
+}
+
+}  // namespace vqt::tuner

@@ -1,0 +1,203 @@
+#include "tuner/gemm_measurer.hpp"
+
+#include <cublas_v2.h>
+
+#include <algorithm>
+#include <chrono>
+#include <sstream>
+
+#include "kernels/device_tensor.hpp"
+#include "kernels/gemm_attention_candidate.hpp"
+#include "kernels/gemm_space.hpp"
+#include "kernels/gemm_vq.hpp"
+#include "kernels/vq_device_layout.hpp"
+#include "kernels/vq_gemv.hpp"
+#include "model/cost_model.hpp"
+#include "profiler/cuda_check.hpp"
+#include "tuner/validate.hpp"
+#include "vq/reference.hpp"
+
+namespace vqt::tuner {
+
+struct GemmMeasurer::Data {
+  Problem problem;
+  GemvFormat format;
+  GemvDevice dev;
+  std::vector<double> cdf;
+  std::vector<Candidate> space;
+  bool built = false;
+  std::vector<std::int64_t> tokens;  // checked tokens
+  std::vector<double> ref;           // [tokens.size()][n], fp64
+  std::vector<std::size_t> y_index;  // positions of ref's values in y
+  DeviceBuffer<std::uint8_t> lo, hi;
+  DeviceBuffer<std::uint16_t> cb, x, y;
+  DeviceBuffer<std::uint8_t> ws;
+};
+
+GemmMeasurer::GemmMeasurer(profiler::Profiler& prof, const profiler::ConvergenceRule& rule,
+                           std::uint64_t seed, double zipf_exponent)
+    : prof_(prof), rule_(rule), seed_(seed), zipf_(zipf_exponent) {}
+
+GemmMeasurer::~GemmMeasurer() {
+  if (cublas_) cublasDestroy(static_cast<cublasHandle_t>(cublas_));
+}
+
+db::Timer GemmMeasurer::timer() const {
+  return prof_.timer_kind() == profiler::TimerKind::cupti ? db::Timer::cupti
+                                                          : db::Timer::cuda_event;
+}
+
+std::vector<double> GemmMeasurer::prepare(const Problem& p, std::string* source) {
+  if (p.op != Op::gemm) throw InputError("the GEMM measurer takes gemm problems, got " + p.key());
+  p.validate();
+  std::ostringstream src;
+  src << "zipf:" << zipf_ << ":seed=" << seed_;
+  *source = src.str();
+  const std::string key = p.key();
+  if (auto it = cache_.find(key); it != cache_.end()) {
+    d_ = it->second.get();
+    return d_->cdf;
+  }
+  auto d = std::make_unique<Data>();
+  d->problem = p;
+  d->format = gemm_format_of(p);
+  d->dev = gemv_device(prof_.options().device);
+  d->cdf = zipf_sorted_cdf(p.vq.stored_entries(), zipf_);
+  d->space = gemm_space_candidates(p);
+  d_ = d.get();
+  cache_[key] = std::move(d);
+  return d_->cdf;
+}
+
+std::vector<Candidate> GemmMeasurer::search_space(const Problem& p) const {
+  if (d_ && d_->problem.key() == p.key()) return d_->space;
+  return gemm_space_candidates(p);
+}
+
+bool GemmMeasurer::implementable(const Candidate& c) const {
+  return d_ && can_implement_gemm(d_->format, d_->problem.m, gemm_params_from(c), d_->dev).empty();
+}
+
+void GemmMeasurer::materialize(Data& d) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const Problem& p = d.problem;
+  // The weights depend on (vq, n, k) and the seed only, x on m too.
+  const VqTensor w = zipf_weights(p.vq, p.n, p.k, d.cdf, seed_ ^ std::uint64_t(p.n * 131 + p.k));
+  std::vector<float> xf;
+  std::vector<std::uint16_t> xh;
+  random_halves(std::size_t(p.m * p.k), seed_ ^ 0x6e33ull ^ std::uint64_t(p.k), xf, xh);
+  d.tokens = sampled_tokens(p.m, kCheckedTokens);
+  std::vector<float> xs(d.tokens.size() * std::size_t(p.k));
+  for (std::size_t i = 0; i < d.tokens.size(); ++i)
+    std::copy_n(xf.begin() + d.tokens[i] * p.k, p.k, xs.begin() + std::ptrdiff_t(i) * p.k);
+  // One fp64 reference_gemm per checked token, in parallel (each the same dot products in the
+  // same order as one call over all tokens would compute).
+  d.ref.assign(d.tokens.size() * std::size_t(p.n), 0.0);
+  parallel_for(std::int64_t(d.tokens.size()), [&](std::int64_t i) {
+    const std::vector<double> row = reference_gemm(w, xs.data() + i * p.k, 1);
+    std::copy(row.begin(), row.end(), d.ref.begin() + std::ptrdiff_t(i) * p.n);
+  });
+  d.y_index.resize(d.ref.size());
+  for (std::size_t i = 0; i < d.tokens.size(); ++i)
+    for (std::int64_t n = 0; n < p.n; ++n)
+      d.y_index[i * std::size_t(p.n) + std::size_t(n)] = std::size_t(d.tokens[i] * p.n + n);
+
+  const GemvHostPack pack = pack_for_gemv(w);
+  d.format = pack.format;
+  d.lo = DeviceBuffer<std::uint8_t>(pack.lo);
+  d.hi = DeviceBuffer<std::uint8_t>(pack.hi);
+  d.cb = DeviceBuffer<std::uint16_t>(pack.codebooks);
+  d.x = DeviceBuffer<std::uint16_t>(xh);
+  d.y = DeviceBuffer<std::uint16_t>(std::size_t(p.m * p.n));
+  std::size_t ws = 0;
+  for (const Candidate& c : d.space)
+    ws = std::max(ws, gemm_workspace_bytes(d.format, p.m, gemm_params_from(c)));
+  d.ws = DeviceBuffer<std::uint8_t>(ws);
+  d.built = true;
+  setup_s_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+void GemmMeasurer::perturb_reference(double factor) {
+  if (!d_) throw Error("GemmMeasurer::perturb_reference before prepare");
+  if (!d_->built) materialize(*d_);
+  for (auto& r : d_->ref) r *= factor;
+}
+
+TrialResult GemmMeasurer::measure(const Candidate& c) {
+  if (!d_) throw Error("GemmMeasurer::measure before prepare");
+  Data& d = *d_;
+  if (!d.built) materialize(d);
+  if (!cublas_) {
+    cublasHandle_t h = nullptr;
+    if (cublasCreate(&h) != CUBLAS_STATUS_SUCCESS) throw Error("cublasCreate failed");
+    cublas_ = h;
+  }
+  TrialResult t;
+  t.candidate = c;
+  const GemmParams params = gemm_params_from(c);
+  const std::string why = can_implement_gemm(d.format, d.problem.m, params, d.dev);
+  if (!why.empty()) {
+    t.status = db::Status::resource_limit;
+    t.detail = why;
+    return t;
+  }
+  VqGemmArgs a;
+  a.format = d.format;
+  a.codes_lo = d.lo.get();
+  a.codes_hi = d.hi.size() ? d.hi.get() : nullptr;
+  a.codebooks = d.cb.get();
+  a.x = d.x.get();
+  a.y = d.y.get();
+  a.m = d.problem.m;
+  a.workspace = d.ws.get();
+  a.workspace_bytes = d.ws.bytes();
+  a.cublas = static_cast<cublasHandle_t>(cublas_);
+
+  // Checked run: NaN output, garbage split-k partials, zeroed arrival counters (every call leaves
+  // them zero again, so the timed calls need no reset).
+  d.y.fill_bytes(0xFF);
+  const std::size_t need = gemm_workspace_bytes(d.format, d.problem.m, params);
+  if (need > 0) {
+    VQT_CUDA_CALL(cudaMemset(d.ws.get(), 0xFF, need));
+    if (params.strategy == GemmStrategy::fused_regs && params.split_k > 1) {
+      const std::size_t off = gemm_counters_offset(d.format, d.problem.m, params);
+      VQT_CUDA_CALL(cudaMemset(d.ws.get() + off, 0, need - off));
+    }
+  }
+  cudaError_t err = vq_gemm(a, params, nullptr);
+  if (err == cudaSuccess) err = cudaDeviceSynchronize();
+  if (err != cudaSuccess) {
+    cudaGetLastError();
+    t.status = err == cudaErrorLaunchOutOfResources || err == cudaErrorInvalidConfiguration
+                   ? db::Status::resource_limit
+                   : db::Status::launch_failed;
+    t.detail = cudaGetErrorName(err);
+    if (cudaDeviceSynchronize() != cudaSuccess)
+      throw Error("CUDA context lost after candidate " + c.key() + ": " + t.detail);
+    return t;
+  }
+  const std::vector<std::uint16_t> y = d.y.download();
+  const OutputCheck chk = check_half_output(y.data(), d.ref, kMaxRelError, d.y_index);
+  if (!chk.ok) {
+    t.status = db::Status::validation_failed;
+    t.detail = chk.detail;
+    return t;
+  }
+  try {
+    const profiler::Measurement m =
+        prof_.measure([&](cudaStream_t s) { return vq_gemm(a, params, s); }, rule_);
+    t.median_s = m.time.median;
+    t.min_s = m.time.min;
+    t.max_s = m.time.max;
+    t.rel_stdev = m.time.rel_stdev;
+    t.count = std::int64_t(m.time.count);
+  } catch (const CudaError& e) {
+    t.status = db::Status::launch_failed;
+    t.detail = e.what();
+    if (cudaDeviceSynchronize() != cudaSuccess)
+      throw Error("CUDA context lost after candidate " + c.key() + ": " + t.detail);
+  }
+  return t;
+}
+
+}  // namespace vqt::tuner
