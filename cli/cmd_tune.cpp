@@ -10,6 +10,7 @@
 
 #ifdef VQT_CLI_HAS_CUDA
 #include <map>
+#include <optional>
 
 #include "db/repository.hpp"
 #include "model/coefficients.hpp"
@@ -21,6 +22,7 @@
 #include "tuner/op_suite.hpp"
 #include "tuner/shard.hpp"
 #include "tuner/stored_model.hpp"
+#include "tuner/winner.hpp"
 #endif
 
 namespace vqt::cli {
@@ -42,6 +44,32 @@ struct OpTotals {
   std::int64_t samples = 0;  // timed samples of the trials timed in this run
   double elapsed_s = 0;
 };
+
+// gemm: the dequantize-then-cuBLAS baseline is timed for every problem (resumed like any trial),
+// whatever the strategy picked, and joins the winner's choice (see GemmMeasurer::baseline).
+void time_baseline(const Problem& p, tuner::Measurer& meas, const tuner::TuneSettings& s,
+                   std::int64_t gpu_id, tuner::ProblemOutcome& out) {
+  const Candidate base = tuner::GemmMeasurer::baseline(p);
+  for (const auto& t : out.trials)
+    if (t.candidate == base) return;
+  if (!meas.implementable(base)) return;
+  std::optional<tuner::TrialResult> got;
+  if (s.resume) got = tuner::stored_result(*s.repo, s.gpu.uuid, p, base, s.build_commit);
+  if (got) {
+    ++out.resumed;
+  } else {
+    got = meas.measure(base);
+    got->candidate = base;
+    tuner::record_trial(*s.repo, s.run_id, gpu_id, p, *got, meas.timer());
+  }
+  std::cerr << "tune:   baseline " << db::to_string(got->status);
+  if (got->status == db::Status::ok)
+    std::cerr << " " << std::fixed << std::setprecision(2) << got->median_s * 1e6 << " us";
+  if (got->resumed) std::cerr << " (from the database)";
+  std::cerr << "  " << base.key() << "\n";
+  out.trials.push_back(*got);
+  out.winner = tuner::pick_winner(out.trials);
+}
 
 int run_tune(const Args& args) {
   po::options_description desc("vqtune tune: autotune problems on this GPU into the database");
@@ -162,6 +190,7 @@ int run_tune(const Args& args) {
             << "top1/best"
             << "winner\n";
   std::map<Op, OpTotals> totals;
+  const std::int64_t gemm_gpu_id = repo.upsert_gpu(s.gpu);
   for (std::size_t i = 0; i < problems.size(); ++i) {
     const double spent =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -170,7 +199,8 @@ int run_tune(const Args& args) {
       std::cerr << ", about " << std::fixed << std::setprecision(0)
                 << spent / double(i) * double(problems.size() - i) << " s left";
     std::cerr << "\n";
-    const auto out = tuner::tune_problem(problems[i], meas, s);
+    auto out = tuner::tune_problem(problems[i], meas, s);
+    if (problems[i].op == Op::gemm) time_baseline(problems[i], meas, s, gemm_gpu_id, out);
     OpTotals& tot = totals[problems[i].op];
     ++tot.problems;
     tot.resumed += out.resumed;

@@ -117,6 +117,12 @@ void GemmMeasurer::materialize(Data& d) {
   setup_s_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
+Candidate GemmMeasurer::baseline(const Problem& p) {
+  GemmParams unfused;
+  unfused.strategy = GemmStrategy::unfused;
+  return candidate_from(unfused, p);
+}
+
 void GemmMeasurer::perturb_reference(double factor) {
   if (!d_) throw Error("GemmMeasurer::perturb_reference before prepare");
   if (!d_->built) materialize(*d_);

@@ -41,6 +41,12 @@ class GemmMeasurer : public Measurer {
   std::vector<Candidate> search_space(const Problem& p) const override;
   TrialResult measure(const Candidate& c) override;
 
+  // The dequantize-then-cuBLAS baseline's canonical candidate for `gemm`: `vqtune tune` times it
+  // for every gemm problem whatever the strategy picked (DESIGN.md: speed is reported against
+  // this baseline measured in the same run; the uncalibrated model ranked it outside its top 8 on
+  // 5 of the 20 llama-7b problems, where it beat the fused winner by 2.3-2.5x).
+  static Candidate baseline(const Problem& gemm);
+
   // For tests: multiplies the prepared problem's reference by `factor` (building it first), so
   // that every candidate must fail validation.
   void perturb_reference(double factor);
