@@ -1,6 +1,12 @@
 #include "profiler/ceilings.hpp"
 
 #include <cublas_v2.h>
+#ifdef __linux__
+#include <sched.h>
+#endif
+#ifdef VQT_HAVE_CUPTI
+#include <cupti.h>
+#endif
 
 #include <algorithm>
 #include <chrono>
@@ -51,6 +57,180 @@ Ceiling bandwidth(Context& c, const char* name, double bytes, const std::string&
 }
 
 constexpr std::size_t kMiB = std::size_t(1) << 20;
+
+// Pins the calling thread to the CPU it runs on, for its lifetime (Linux; elsewhere nothing).
+struct PinToCurrentCpu {
+#ifdef __linux__
+  cpu_set_t old{};
+  bool pinned = false;
+  PinToCurrentCpu() {
+    const int cpu = sched_getcpu();
+    if (cpu < 0 || sched_getaffinity(0, sizeof old, &old) != 0) return;
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    pinned = sched_setaffinity(0, sizeof one, &one) == 0;
+  }
+  ~PinToCurrentCpu() {
+    if (pinned) sched_setaffinity(0, sizeof old, &old);
+  }
+#endif
+};
+
+// Pauses CUPTI's kernel activity records (the CUPTI timer's) for its lifetime: a profiler's
+// per-launch work is not part of what a launch costs an application.
+class CuptiKernelRecordsPaused {
+ public:
+  explicit CuptiKernelRecordsPaused(bool cupti_on) {
+#ifdef VQT_HAVE_CUPTI
+    paused_ =
+        cupti_on && cuptiActivityDisable(CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL) == CUPTI_SUCCESS;
+#else
+    (void)cupti_on;
+#endif
+  }
+  // Resumes them; throws when CUPTI refuses (the timer would then see no kernels).
+  void resume() {
+#ifdef VQT_HAVE_CUPTI
+    if (!paused_) return;
+    paused_ = false;
+    if (cuptiActivityEnable(CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL) != CUPTI_SUCCESS)
+      throw Error("CUPTI: could not resume kernel activity records after the launch ceiling");
+#endif
+  }
+  ~CuptiKernelRecordsPaused() {
+#ifdef VQT_HAVE_CUPTI
+    if (paused_) cuptiActivityEnable(CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL);
+#endif
+  }
+  CuptiKernelRecordsPaused(const CuptiKernelRecordsPaused&) = delete;
+  CuptiKernelRecordsPaused& operator=(const CuptiKernelRecordsPaused&) = delete;
+
+ private:
+  bool paused_ = false;
+};
+
+// Host time of one launch of an empty kernel, as an application pays it, made repeatable (the
+// first version, a host clock around 200 launches + a synchronize, spread 43 % between runs):
+//  - the stream is held by a kernel spinning on a host flag, so the launches are only enqueued:
+//    neither the GPU's speed nor the synchronize enters the time, and 256 launches stay well
+//    inside the launch queue (no blocking on a full queue);
+//  - CUPTI's kernel records are paused, and the thread is pinned to its CPU while measuring;
+//  - a sample is the fastest of 5 such batches (preemption and interrupts only add time), after
+//    a warm-up of 3 batches; the median of the samples is stored, when the rule is met.
+Ceiling launch_ceiling(Context& c) {
+  constexpr int kLaunches = 256, kBatches = 5, kWarmup = 3;
+  Ceiling out{"launch",
+              0,
+              "s",
+              "host time per launch of an empty kernel queued behind a held stream, fastest of 5 "
+              "batches of 256 per sample, CUPTI kernel records paused",
+              {}};
+  HostPinned flag_mem(sizeof(int), cudaHostAllocMapped);
+  volatile int* flag = static_cast<volatile int*>(flag_mem.p);
+  *flag = 0;
+  void* dflag = nullptr;
+  VQT_CUDA_CHECK(cudaHostGetDevicePointer(&dflag, flag_mem.p, 0));
+  VQT_CUDA_CHECK(cudaStreamSynchronize(c.stream));
+  const PinToCurrentCpu pin;
+  CuptiKernelRecordsPaused paused(c.prof.timer_kind() == TimerKind::cupti);
+  auto batch_s = [&] {
+    *flag = 0;
+    VQT_CUDA_CHECK(
+        detail::launch_wait_flag(static_cast<const volatile int*>(dflag), 2000000000ull, c.stream));
+    const auto s0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < kLaunches; ++i) VQT_CUDA_CHECK(detail::launch_empty(c.stream));
+    const auto s1 = std::chrono::steady_clock::now();
+    *flag = 1;
+    VQT_CUDA_CHECK(cudaStreamSynchronize(c.stream));
+    return std::chrono::duration<double>(s1 - s0).count() / kLaunches;
+  };
+  for (int i = 0; i < kWarmup; ++i) batch_s();
+  Convergence conv(c.rule);
+  const auto t0 = std::chrono::steady_clock::now();
+  for (;;) {
+    double best = batch_s();
+    for (int i = 1; i < kBatches; ++i) best = std::min(best, batch_s());
+    conv.add(best);
+    const double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const StopReason r = conv.check(elapsed);
+    if (r == StopReason::not_yet) continue;
+    paused.resume();
+    out.m.timer = TimerKind::cuda_event;  // host clock; neither CUPTI nor events
+    out.m.time = conv.summary();
+    out.m.samples_total = conv.total();
+    out.m.stop = r;
+    out.m.elapsed_s = elapsed;
+    out.m.activities = kLaunches * kBatches;
+    out.value = out.m.time.median;
+    return out;
+  }
+}
+
+// GPU time per launch of back-to-back empty kernels when the host is ahead of the GPU: 256
+// launches are queued behind a held stream, then released; a cudaEvent pair around them (the first
+// completes when the hold ends) gives the batch's time, divided by 256. CUPTI's kernel records are
+// paused (they add GPU work per kernel). The GPU's launch pipeline sets this figure, not the host:
+// it is the ceiling that repeats (the host-side `launch` moves with the host's load).
+Ceiling launch_gpu_ceiling(Context& c) {
+  constexpr int kLaunches = 256, kWarmup = 3;
+  Ceiling out{"launch_gpu",
+              0,
+              "s",
+              "GPU time per back-to-back launch: 256 empty kernels queued behind a held stream, "
+              "released, timed as one batch with cudaEvents, CUPTI kernel records paused",
+              {}};
+  HostPinned flag_mem(sizeof(int), cudaHostAllocMapped);
+  volatile int* flag = static_cast<volatile int*>(flag_mem.p);
+  *flag = 0;
+  void* dflag = nullptr;
+  VQT_CUDA_CHECK(cudaHostGetDevicePointer(&dflag, flag_mem.p, 0));
+  cudaEvent_t e0 = nullptr, e1 = nullptr;
+  VQT_CUDA_CHECK(cudaEventCreate(&e0));
+  VQT_CUDA_CHECK(cudaEventCreate(&e1));
+  struct Events {
+    cudaEvent_t a, b;
+    ~Events() {
+      cudaEventDestroy(a);
+      cudaEventDestroy(b);
+    }
+  } events{e0, e1};
+  VQT_CUDA_CHECK(cudaStreamSynchronize(c.stream));
+  CuptiKernelRecordsPaused paused(c.prof.timer_kind() == TimerKind::cupti);
+  auto batch_s = [&] {
+    *flag = 0;
+    VQT_CUDA_CHECK(
+        detail::launch_wait_flag(static_cast<const volatile int*>(dflag), 2000000000ull, c.stream));
+    VQT_CUDA_CHECK(cudaEventRecord(e0, c.stream));
+    for (int i = 0; i < kLaunches; ++i) VQT_CUDA_CHECK(detail::launch_empty(c.stream));
+    VQT_CUDA_CHECK(cudaEventRecord(e1, c.stream));
+    *flag = 1;
+    VQT_CUDA_CHECK(cudaEventSynchronize(e1));
+    float ms = 0;
+    VQT_CUDA_CHECK(cudaEventElapsedTime(&ms, e0, e1));
+    return double(ms) * 1e-3 / kLaunches;
+  };
+  for (int i = 0; i < kWarmup; ++i) batch_s();
+  Convergence conv(c.rule);
+  const auto t0 = std::chrono::steady_clock::now();
+  for (;;) {
+    conv.add(batch_s());
+    const double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const StopReason r = conv.check(elapsed);
+    if (r == StopReason::not_yet) continue;
+    paused.resume();
+    out.m.timer = TimerKind::cuda_event;
+    out.m.time = conv.summary();
+    out.m.samples_total = conv.total();
+    out.m.stop = r;
+    out.m.elapsed_s = elapsed;
+    out.m.activities = kLaunches;
+    out.value = out.m.time.median;
+    return out;
+  }
+}
 
 Ceiling measure_one(Context& c, const std::string& name) {
   const std::size_t big = 2048 * kMiB;
@@ -159,43 +339,8 @@ Ceiling measure_one(Context& c, const std::string& name) {
     out.value = out.m.time.median;
     return out;
   }
-  if (name == "launch") {
-    // Host clock around batches of 200 back-to-back empty launches and a synchronize; a sample is
-    // the median of 9 batches per launch (host preemption makes single batches jump by 2x).
-    constexpr int kLaunches = 200, kBatches = 9;
-    Ceiling out{"launch",
-                0,
-                "s",
-                "host time per launch, median of 9 batches of 200 back-to-back empty kernels",
-                {}};
-    Convergence conv(c.rule);
-    const auto t0 = std::chrono::steady_clock::now();
-    auto batch_s = [&] {
-      const auto s0 = std::chrono::steady_clock::now();
-      for (int i = 0; i < kLaunches; ++i) VQT_CUDA_CHECK(detail::launch_empty(c.stream));
-      VQT_CUDA_CHECK(cudaStreamSynchronize(c.stream));
-      return std::chrono::duration<double>(std::chrono::steady_clock::now() - s0).count() /
-             kLaunches;
-    };
-    batch_s();  // warm-up
-    for (;;) {
-      std::vector<double> batches;
-      for (int i = 0; i < kBatches; ++i) batches.push_back(batch_s());
-      conv.add(summarize(batches).median);
-      const double elapsed =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      const StopReason r = conv.check(elapsed);
-      if (r == StopReason::not_yet) continue;
-      out.m.timer = TimerKind::cuda_event;  // host clock; neither CUPTI nor events
-      out.m.time = conv.summary();
-      out.m.samples_total = conv.total();
-      out.m.stop = r;
-      out.m.elapsed_s = elapsed;
-      out.m.activities = kLaunches * kBatches;
-      out.value = out.m.time.median;
-      return out;
-    }
-  }
+  if (name == "launch_gpu") return launch_gpu_ceiling(c);
+  if (name == "launch") return launch_ceiling(c);
   throw InputError("unknown ceiling '" + name + "'");
 }
 
@@ -243,8 +388,9 @@ DeviceInfo device_info(int device) {
 
 const std::vector<std::string>& ceiling_names() {
   static const std::vector<std::string> names = {
-      "hbm_read",    "hbm_write", "hbm_copy", "l2_read",        "smem_read",    "fp32_fma",
-      "fp16_tensor", "pcie_h2d",  "pcie_d2h", "zero_copy_read", "empty_kernel", "launch"};
+      "hbm_read",     "hbm_write",   "hbm_copy", "l2_read",  "smem_read",
+      "fp32_fma",     "fp16_tensor", "pcie_h2d", "pcie_d2h", "zero_copy_read",
+      "empty_kernel", "launch_gpu",  "launch"};
   return names;
 }
 
@@ -256,7 +402,7 @@ std::vector<Ceiling> measure_ceilings(Profiler& prof, const CeilingsOptions& opt
       throw InputError("unknown ceiling '" + n +
                        "' (accepted: hbm_read, hbm_write, hbm_copy, "
                        "l2_read, smem_read, fp32_fma, fp16_tensor, pcie_h2d, pcie_d2h, "
-                       "zero_copy_read, empty_kernel, launch)");
+                       "zero_copy_read, empty_kernel, launch_gpu, launch)");
   Context c{prof, device_info(prof.options().device), {}, nullptr, nullptr, 0};
   c.rule.target_rel_stdev = opt.target_rel_stdev;
   c.rule.short_target_rel_stdev = std::max(opt.target_rel_stdev, 0.02);

@@ -9,7 +9,12 @@
 //   fp32_fma                         8 independent FMA chains per thread, flop/s
 //   pcie_h2d / pcie_d2h              cudaMemcpyAsync of 256 MiB pinned memory, bytes/s
 //   zero_copy_read                   kernel reading 256 MiB of mapped pinned host memory, bytes/s
-//   launch                           host time per launch of back-to-back empty kernels, s
+//   launch_gpu                       GPU time per back-to-back launch: 256 empty kernels queued
+//                                    behind a held stream, released, one event pair, s
+//   launch                           host time per launch of an empty kernel queued behind a held
+//                                    stream (the fastest of 5 batches of 256 per sample), s; moves
+//                                    with the host's load (10-18 % between processes on the H100
+//                                    host), unlike launch_gpu
 //   empty_kernel                     GPU duration of an empty kernel (CUPTI), s
 // Each is measured until the relative stdev of its samples is under 1 % (so runs agree within
 // about 2 %), or a 3 s cap, and says whether it got there.

@@ -115,6 +115,15 @@ __global__ void fma_kernel(int iters, float* sink) {
 
 __global__ void empty_kernel() {}
 
+__global__ void wait_flag_kernel(const volatile int* flag, unsigned long long timeout_ns) {
+  unsigned long long t0 = 0, t = 0;
+  asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t0));
+  do {
+    if (*flag != 0) return;
+    asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
+  } while (t - t0 < timeout_ns);
+}
+
 }  // namespace
 
 cudaError_t launch_fill(float* data, std::size_t n, unsigned seed, cudaStream_t stream) {
@@ -155,6 +164,11 @@ cudaError_t launch_fma(int iters, float* sink, int blocks, int threads, cudaStre
 }
 cudaError_t launch_empty(cudaStream_t stream) {
   empty_kernel<<<1, 32, 0, stream>>>();
+  return cudaGetLastError();
+}
+cudaError_t launch_wait_flag(const volatile int* flag, unsigned long long timeout_ns,
+                             cudaStream_t stream) {
+  wait_flag_kernel<<<1, 1, 0, stream>>>(flag, timeout_ns);
   return cudaGetLastError();
 }
 

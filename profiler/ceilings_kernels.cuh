@@ -28,6 +28,10 @@ cudaError_t launch_smem_read(int iters, float* sink, int blocks, int threads, cu
 cudaError_t launch_fma(int iters, float* sink, int blocks, int threads, cudaStream_t stream);
 // An empty kernel (launch overhead).
 cudaError_t launch_empty(cudaStream_t stream);
+// One thread spins until *flag (mapped pinned host memory) is non-zero or `timeout_ns` passed:
+// holds the stream so that launches queued behind it are only enqueued, never run.
+cudaError_t launch_wait_flag(const volatile int* flag, unsigned long long timeout_ns,
+                             cudaStream_t stream);
 
 constexpr int kSmemFloat4s = 2048;  // 32 KiB
 constexpr int kFmaChains = 8;
