@@ -13,6 +13,8 @@ const std::vector<Verb>& verbs() {
       {"predict", "rank candidates for a problem with the cost model (no GPU needed)", cmd_predict},
       {"measure", "measure this GPU's ceilings into the database", cmd_measure},
       {"tune", "autotune problems on this GPU into the database", cmd_tune},
+      {"profile", "one candidate: the model's bytes per level next to hardware counters",
+       cmd_profile},
       {"accuracy", "the cost model against the measured times in a database", cmd_accuracy},
       {"export", "heuristics as csv | json | md | a C++ header", cmd_export},
       {"db", "init | info | merge | import heuristics databases", cmd_db},

@@ -24,6 +24,7 @@ int cmd_presets(const Args& args);
 int cmd_predict(const Args& args);
 int cmd_measure(const Args& args);
 int cmd_tune(const Args& args);
+int cmd_profile(const Args& args);
 int cmd_accuracy(const Args& args);
 int cmd_export(const Args& args);
 int cmd_db(const Args& args);

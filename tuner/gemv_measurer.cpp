@@ -142,6 +142,46 @@ bool GemvMeasurer::implementable(const Candidate& c) const {
   return d_ && can_implement(d_->format, int(d_->problem.m), gemv_params_from(c), d_->dev).empty();
 }
 
+namespace {
+
+VqGemvArgs gemv_args(const GemvFormat& format, int batch, void* lo, std::size_t hi_bytes, void* hi,
+                     void* cb, void* x, void* y, void* ws, std::size_t ws_bytes) {
+  VqGemvArgs a;
+  a.format = format;
+  a.codes_lo = lo;
+  a.codes_hi = hi_bytes ? hi : nullptr;
+  a.codebooks = cb;
+  a.x = x;
+  a.y = y;
+  a.batch = batch;
+  a.workspace = ws;
+  a.workspace_bytes = ws_bytes;
+  return a;
+}
+
+}  // namespace
+
+profiler::LaunchFn GemvMeasurer::launch_fn(const Candidate& c) {
+  if (!d_) throw Error("GemvMeasurer::launch_fn before prepare");
+  Data& d = *d_;
+  if (!d.lo) materialize(d);
+  const int batch = int(d.problem.m);
+  const GemvParams params = gemv_params_from(c);
+  const std::string why = can_implement(d.format, batch, params, d.dev);
+  if (!why.empty()) throw InputError("candidate " + c.key() + " cannot run: " + why);
+  const VqGemvArgs a = gemv_args(d.format, batch, d.lo->p, d.hi->bytes, d.hi->p, d.cb->p, d.x->p,
+                                 d.y->p, d.ws->p, d.ws->bytes);
+  return [a, params](cudaStream_t s) { return vq_gemv(a, params, s); };
+}
+
+double GemvMeasurer::device_input_bytes() {
+  if (!d_) throw Error("GemvMeasurer::device_input_bytes before prepare");
+  Data& d = *d_;
+  if (!d.lo) materialize(d);
+  return double(d.lo->bytes + d.hi->bytes + d.cb->bytes) +
+         double(d.problem.m) * double(d.problem.k) * 2.0;
+}
+
 TrialResult GemvMeasurer::measure(const Candidate& c) {
   if (!d_) throw Error("GemvMeasurer::measure before prepare");
   Data& d = *d_;
@@ -156,16 +196,8 @@ TrialResult GemvMeasurer::measure(const Candidate& c) {
     t.detail = why;
     return t;
   }
-  VqGemvArgs a;
-  a.format = d.format;
-  a.codes_lo = d.lo->p;
-  a.codes_hi = d.hi->bytes ? d.hi->p : nullptr;
-  a.codebooks = d.cb->p;
-  a.x = d.x->p;
-  a.y = d.y->p;
-  a.batch = batch;
-  a.workspace = d.ws->p;
-  a.workspace_bytes = d.ws->bytes;
+  const VqGemvArgs a = gemv_args(d.format, batch, d.lo->p, d.hi->bytes, d.hi->p, d.cb->p, d.x->p,
+                                 d.y->p, d.ws->p, d.ws->bytes);
 
   // Checked run: poisoned output, then compare with the reference.
   VQT_CUDA_CALL(cudaMemset(d.y->p, 0xff, std::size_t(batch) * std::size_t(d.problem.n) * 2));

@@ -1,0 +1,152 @@
+#include "cli/profile_report.hpp"
+
+#include <cmath>
+#include <iomanip>
+#include <sstream>
+
+namespace vqt::cli {
+
+using profiler::CounterId;
+
+std::optional<double> ProfileRow::ratio() const {
+  if (!predicted || !counted || *predicted == 0) return std::nullopt;
+  return *counted / *predicted;
+}
+
+std::vector<ProfileRow> profile_rows(const PreparedProblem& prep, const Prediction& pred,
+                                     double measured_s, const profiler::Counts* counts) {
+  auto got = [&](CounterId id) -> std::optional<double> {
+    return counts ? counts->get(id) : std::nullopt;
+  };
+  auto times = [](std::optional<double> v, double f) -> std::optional<double> {
+    return v ? std::optional<double>(*v * f) : std::nullopt;
+  };
+  std::vector<ProfileRow> rows;
+  rows.push_back({"time", "time_s", "s", pred.time_s,
+                  measured_s > 0 ? std::optional<double>(measured_s) : std::nullopt});
+  rows.push_back({"DRAM read bytes", "dram_read_bytes", "bytes", pred.hbm_bytes - prep.output_bytes,
+                  got(CounterId::dram_read_bytes)});
+  rows.push_back({"DRAM write bytes", "dram_write_bytes", "bytes", prep.output_bytes,
+                  got(CounterId::dram_write_bytes)});
+  rows.push_back({"L2 bytes", "l2_bytes", "bytes", pred.l2_bytes, got(CounterId::l2_bytes)});
+  rows.push_back({"L1<->L2 bytes", "l1_l2_bytes", "bytes", pred.l2_bytes,
+                  times(got(CounterId::l2_from_l1_sectors), 32.0)});
+  rows.push_back({"shared wavefronts", "smem_wavefronts", "wavefronts", pred.smem_wavefronts,
+                  got(CounterId::smem_wavefronts)});
+  std::optional<double> factor;
+  const auto wf = got(CounterId::smem_ld_wavefronts);
+  const auto conf = got(CounterId::smem_ld_bank_conflicts);
+  if (wf && conf && *wf > *conf) factor = *wf / (*wf - *conf);
+  rows.push_back({"bank-conflict factor", "conflict_factor", "x", pred.conflict_factor, factor});
+  rows.push_back({"bank conflicts", "smem_bank_conflicts", "conflicts", std::nullopt,
+                  got(CounterId::smem_bank_conflicts)});
+  rows.push_back({"occupancy (achieved)", "occupancy_pct", "%", pred.occ.occupancy * 100.0,
+                  got(CounterId::achieved_occupancy_pct)});
+  return rows;
+}
+
+std::string format_value(double v, const std::string& unit) {
+  std::ostringstream os;
+  os << std::fixed;
+  if (!std::isfinite(v)) {
+    os << v;
+  } else if (unit == "bytes") {
+    if (std::fabs(v) >= 1e9)
+      os << std::setprecision(3) << v / 1e9 << " GB";
+    else if (std::fabs(v) >= 1e6)
+      os << std::setprecision(2) << v / 1e6 << " MB";
+    else
+      os << std::setprecision(1) << v / 1e3 << " KB";
+  } else if (unit == "s") {
+    if (std::fabs(v) >= 1e-3)
+      os << std::setprecision(3) << v * 1e3 << " ms";
+    else
+      os << std::setprecision(2) << v * 1e6 << " us";
+  } else if (unit == "x") {
+    os << std::setprecision(2) << v << "x";
+  } else if (unit == "%") {
+    os << std::setprecision(1) << v << " %";
+  } else if (std::fabs(v) >= 1e6) {
+    os << std::setprecision(3) << v / 1e6 << " M";
+  } else if (std::fabs(v) >= 1e3) {
+    os << std::setprecision(2) << v / 1e3 << " K";
+  } else {
+    os << std::setprecision(0) << v;
+  }
+  return os.str();
+}
+
+void print_profile_table(std::ostream& os, const ProfileHeader& h,
+                         const std::vector<ProfileRow>& rows) {
+  os << "problem:   " << h.problem << "\n";
+  os << "candidate: " << h.candidate << " (" << h.candidate_source << ")\n";
+  os << "device:    " << h.device << "\n";
+  os << "model:     " << h.gpu_key << ", " << h.model_source << "; compulsory "
+     << format_value(h.compulsory_hbm_bytes, "bytes") << "\n";
+  std::ostringstream rs;
+  rs << std::fixed << std::setprecision(2) << 100 * h.rel_stdev << " %";
+  os << "timer:     " << h.timer << ", " << h.samples << " samples, rel stdev " << rs.str() << "\n";
+  if (!h.counters_error.empty())
+    os << "counters:  not read: " << h.counters_error << "\n";
+  else
+    os << "counters:  " << h.counters << "\n";
+  for (const auto& m : h.unavailable_metrics) os << "           not on this chip: " << m << "\n";
+  os << std::left << std::setw(22) << "level" << std::right << std::setw(18) << "model predicted"
+     << std::setw(16) << "counted" << std::setw(20) << "counted/predicted"
+     << "\n";
+  for (const auto& r : rows) {
+    os << std::left << std::setw(22) << r.level << std::right << std::setw(18)
+       << (r.predicted ? format_value(*r.predicted, r.unit) : "-") << std::setw(16)
+       << (r.counted ? format_value(*r.counted, r.unit)
+                     : (h.counters_error.empty() || r.key == "time_s" ? "-" : "n/a"));
+    std::ostringstream ratio;
+    if (const auto q = r.ratio()) ratio << std::fixed << std::setprecision(3) << *q;
+    os << std::setw(20) << (ratio.str().empty() ? "-" : ratio.str()) << "\n";
+  }
+}
+
+nlohmann::json profile_json(const ProfileHeader& h, const std::vector<ProfileRow>& rows,
+                            const profiler::Counts* counts) {
+  using nlohmann::json;
+  auto opt = [](const std::optional<double>& v) { return v ? json(*v) : json(nullptr); };
+  json j;
+  j["problem"] = h.problem;
+  j["candidate"] = h.candidate;
+  j["candidate_source"] = h.candidate_source;
+  j["device"] = h.device;
+  j["gpu_key"] = h.gpu_key;
+  j["model_source"] = h.model_source;
+  j["timer"] = h.timer;
+  j["rel_stdev"] = h.rel_stdev;
+  j["samples"] = h.samples;
+  j["compulsory_hbm_bytes"] = h.compulsory_hbm_bytes;
+  j["rows"] = json::array();
+  for (const auto& r : rows)
+    j["rows"].push_back({{"level", r.level},
+                         {"key", r.key},
+                         {"unit", r.unit},
+                         {"predicted", opt(r.predicted)},
+                         {"counted", opt(r.counted)},
+                         {"ratio", opt(r.ratio())}});
+  json c;
+  c["error"] = h.counters_error.empty() ? json(nullptr) : json(h.counters_error);
+  c["unavailable_metrics"] = h.unavailable_metrics;
+  if (counts) {
+    c["replay"] = profiler::to_string(counts->replay);
+    c["passes"] = counts->passes;
+    c["ranges"] = counts->ranges;
+    c["chip"] = counts->chip;
+    json raw = json::object();
+    for (const auto& v : counts->values) {
+      const auto& info = profiler::counter_info(v.id);
+      raw[info.key] = {{"metric", info.metric},
+                       {"unit", info.unit},
+                       {"value", v.available ? json(v.value) : json(nullptr)}};
+    }
+    c["raw"] = raw;
+  }
+  j["counters"] = c;
+  return j;
+}
+
+}  // namespace vqt::cli

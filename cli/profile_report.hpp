@@ -1,0 +1,68 @@
+// `vqtune profile`: the model's prediction of one candidate next to what the hardware counted
+// (profiler/counters.hpp) and what the CUPTI timer measured, as rows of
+//   level | model predicted | counted | counted/predicted
+// printed as a table or JSON. Plain C++ (cpu-tested); the verb itself is cli/cmd_profile.cpp.
+//
+// What each row compares (the model's Prediction of model/cost_model.hpp):
+//   time                 time_s                          median of the CUPTI-timed samples
+//   DRAM read bytes      hbm_bytes - output bytes        dram__bytes_read.sum
+//   DRAM write bytes     output bytes                    dram__bytes_write.sum
+//   L2 bytes             l2_bytes                        lts__t_bytes.sum
+//   L1<->L2 bytes        l2_bytes                        lts__t_sectors_srcunit_tex.sum x 32
+//   shared wavefronts    smem_wavefronts                 l1tex__data_pipe_lsu_wavefronts_mem_shared
+//   bank-conflict factor conflict_factor (codebook       load wavefronts / (load wavefronts - load
+//                        lookups)                        bank conflicts), all shared loads
+//   bank conflicts       -                               l1tex__data_bank_conflicts_..._shared.sum
+//   achieved occupancy   occ.occupancy (theoretical)     sm__warps_active.avg.pct_of_peak_...
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "model/cost_model.hpp"
+#include "profiler/counter_metrics.hpp"
+
+namespace vqt::cli {
+
+struct ProfileRow {
+  std::string level;  // "DRAM read bytes"
+  std::string key;    // "dram_read_bytes"
+  std::string unit;   // "bytes", "s", "wavefronts", "conflicts", "x", "%"
+  std::optional<double> predicted;
+  std::optional<double> counted;
+  std::optional<double> ratio() const;  // counted / predicted when both are there, predicted != 0
+};
+
+// The rows, in the order above. `counts` null: counters not read (every counted value empty but
+// time's).
+std::vector<ProfileRow> profile_rows(const PreparedProblem& prep, const Prediction& pred,
+                                     double measured_s, const profiler::Counts* counts);
+
+struct ProfileHeader {
+  std::string problem;           // Problem::key()
+  std::string candidate;         // Candidate::key()
+  std::string candidate_source;  // "--candidate" or "model top-1 (implementable)"
+  std::string device;            // "NVIDIA H100 80GB HBM3 (GPU-...), driver ..., CUDA ..."
+  std::string gpu_key;           // spec the model used
+  std::string model_source;      // "datasheet ceilings, default coefficients" / "... from F"
+  std::string timer;             // "cupti" / "cuda_event (CUPTI not used: ...)"
+  double rel_stdev = 0;
+  long long samples = 0;
+  double compulsory_hbm_bytes = 0;  // the model's compulsory bytes (codes, codebooks, x, y)
+  std::string counters;             // "user replay, 3 passes, chip gh100" (empty: not read)
+  std::vector<std::string> unavailable_metrics;
+  std::string counters_error;  // why the counters were not read (empty when they were)
+};
+
+// One value in its unit, e.g. "17.07 MB", "25.47 us", "2.12x", "25.0 %", "1.234 M".
+std::string format_value(double v, const std::string& unit);
+
+void print_profile_table(std::ostream& os, const ProfileHeader& h,
+                         const std::vector<ProfileRow>& rows);
+nlohmann::json profile_json(const ProfileHeader& h, const std::vector<ProfileRow>& rows,
+                            const profiler::Counts* counts);
+
+}  // namespace vqt::cli

@@ -1,0 +1,108 @@
+// `vqtune profile` run as a subprocess, cpu tier: every bad flag is one stderr line naming the
+// flag with exit code 2 and nothing on stdout, checked before any GPU is touched; without a GPU
+// a valid command is one line "no CUDA device" with exit code 2.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "tests/cli/run_cli.hpp"
+
+using vqt::test::CliResult;
+using vqt::test::run_cli;
+
+namespace {
+
+std::vector<std::string> profile_args(std::vector<std::string> extra) {
+  std::vector<std::string> a = {"profile", "--vq", "aqlm-2x8", "--n", "4096", "--k", "4096"};
+  a.insert(a.end(), extra.begin(), extra.end());
+  return a;
+}
+
+void expect_bad(const std::vector<std::string>& args, const std::string& flag,
+                const std::string& also = "") {
+  const CliResult r = run_cli(args);
+  std::string all;
+  for (const auto& a : args) all += a + " ";
+  SCOPED_TRACE(all);
+  EXPECT_EQ(r.rc, 2) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+  const auto lines = r.err_lines();
+  ASSERT_EQ(lines.size(), 1u) << r.err;
+  EXPECT_EQ(lines[0].rfind("vqtune profile: ", 0), 0u) << lines[0];
+  EXPECT_NE(lines[0].find(flag), std::string::npos) << lines[0];
+  if (!also.empty()) {
+    EXPECT_NE(lines[0].find(also), std::string::npos) << lines[0];
+  }
+}
+
+bool machine_has_gpu() {
+  return std::filesystem::exists("/dev/nvidiactl") || std::filesystem::exists("/dev/nvidia0");
+}
+
+}  // namespace
+
+TEST(CliProfile, IsListedAndHasHelp) {
+  const CliResult list = run_cli({"--help"});
+  EXPECT_EQ(list.rc, 0);
+  EXPECT_NE(list.out.find("profile"), std::string::npos) << list.out;
+  const CliResult help = run_cli({"profile", "--help"});
+  EXPECT_EQ(help.rc, 0) << help.err;
+  for (const char* flag :
+       {"--vq", "--n", "--k", "--batch", "--candidate", "--db", "--replay", "--json"})
+    EXPECT_NE(help.out.find(flag), std::string::npos) << flag;
+}
+
+TEST(CliProfile, MissingOrBadShapeFlags) {
+  expect_bad({"profile", "--n", "4096", "--k", "4096"}, "--vq");
+  expect_bad({"profile", "--vq", "aqlm-3", "--k", "4096"}, "--n");
+  expect_bad({"profile", "--vq", "aqlm-3", "--n", "4096"}, "--k");
+  expect_bad(profile_args({"--batch", "17"}), "--batch", "1..16");
+  expect_bad(profile_args({"--batch", "0"}), "--batch");
+  expect_bad({"profile", "--vq", "no-such-preset", "--n", "4096", "--k", "4096"}, "--vq");
+  expect_bad({"profile", "--vq", "aqlm-3", "--n", "4096", "--k", "4095"}, "k");
+  expect_bad(profile_args({"--n", "x"}), "--n");
+}
+
+TEST(CliProfile, OpsOtherThanGemvAreRefused) {
+  expect_bad(profile_args({"--op", "gemm"}), "--op", "gemv");
+  expect_bad(profile_args({"--op", "attention_decode"}), "--op");
+  expect_bad(profile_args({"--op", "conv"}), "--op");
+}
+
+TEST(CliProfile, CandidateKeyErrorsNameTheFlag) {
+  // Candidate::key() format: reg=0,smem=256,copies=1,l1bypass=0,cbsplit=1,fusion=shuffle,
+  // dataflow=token_split,tile=1x64x256,threads=128,splitk=1
+  expect_bad(profile_args({"--candidate", "nonsense"}), "--candidate", "has no '='");
+  expect_bad(profile_args({"--candidate", "reg=0,smem=256"}), "--candidate", "missing");
+  expect_bad(profile_args({"--candidate",
+                           "reg=0,smem=x,copies=1,l1bypass=0,cbsplit=1,fusion=shuffle,"
+                           "dataflow=token_split,tile=1x64x256,threads=128,splitk=1"}),
+             "--candidate", "smem");
+  expect_bad(profile_args({"--candidate",
+                           "reg=0,smem=256,copies=1,l1bypass=0,cbsplit=1,fusion=warp,"
+                           "dataflow=token_split,tile=1x64x256,threads=128,splitk=1"}),
+             "--candidate", "fusion");
+  expect_bad(profile_args({"--candidate",
+                           "reg=0,smem=256,copies=1,l1bypass=0,cbsplit=1,fusion=shuffle,"
+                           "dataflow=token_split,tile=1x64,threads=128,splitk=1"}),
+             "--candidate", "tile");
+}
+
+TEST(CliProfile, OtherFlagErrors) {
+  expect_bad(profile_args({"--replay", "application"}), "--replay", "user, kernel");
+  expect_bad(profile_args({"--csv"}), "--csv");
+  expect_bad(profile_args({"--json", "--csv"}), "--json");
+  expect_bad(profile_args({"--cap-s", "0"}), "--cap-s");
+  expect_bad(profile_args({"--device", "-1"}), "--device");
+  expect_bad(profile_args({"--no-such-flag"}), "no-such-flag");
+}
+
+TEST(CliProfile, WithoutAGpuSaysNoCudaDevice) {
+  if (machine_has_gpu()) GTEST_SKIP() << "this machine has a GPU (the gpu tier runs profile)";
+  const CliResult r = run_cli(profile_args({}));
+  EXPECT_EQ(r.rc, 2) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+  const auto lines = r.err_lines();
+  ASSERT_EQ(lines.size(), 1u) << r.err;
+  EXPECT_NE(lines[0].find("no CUDA device"), std::string::npos) << lines[0];
+}
