@@ -44,7 +44,7 @@ class GemmMeasurer : public Measurer {
   // The dequantize-then-cuBLAS baseline's canonical candidate for `gemm`: `vqtune tune` times it
   // for every gemm problem whatever the strategy picked (DESIGN.md: speed is reported against
   // this baseline measured in the same run; the uncalibrated model ranked it outside its top 8 on
-  // 5 of the 20 llama-7b problems, where it beat the fused winner by 2.3-2.5x).
+  // 5 of the 20 llama-7b problems, where it beat the fused winner by 2.1-2.5x).
   static Candidate baseline(const Problem& gemm);
 
   // For tests: multiplies the prepared problem's reference by `factor` (building it first), so
