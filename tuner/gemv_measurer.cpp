@@ -174,14 +174,6 @@ profiler::LaunchFn GemvMeasurer::launch_fn(const Candidate& c) {
   return [a, params](cudaStream_t s) { return vq_gemv(a, params, s); };
 }
 
-double GemvMeasurer::device_input_bytes() {
-  if (!d_) throw Error("GemvMeasurer::device_input_bytes before prepare");
-  Data& d = *d_;
-  if (!d.lo) materialize(d);
-  return double(d.lo->bytes + d.hi->bytes + d.cb->bytes) +
-         double(d.problem.m) * double(d.problem.k) * 2.0;
-}
-
 TrialResult GemvMeasurer::measure(const Candidate& c) {
   if (!d_) throw Error("GemvMeasurer::measure before prepare");
   Data& d = *d_;

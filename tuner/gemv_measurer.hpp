@@ -40,9 +40,6 @@ class GemvMeasurer : public Measurer {
   // does), without validation: what measure() times, for callers that count hardware counters
   // of the same launch (`vqtune profile`). Throws when `c` cannot be implemented.
   profiler::LaunchFn launch_fn(const Candidate& c);
-  // The packed device bytes the kernel must read once: codes + codebooks + activations of the
-  // prepared batch (the compulsory reads the profile verb compares DRAM reads with).
-  double device_input_bytes();
 
   static constexpr double kMaxRelError = 1e-2;
 
