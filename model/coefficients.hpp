@@ -42,7 +42,26 @@ namespace vqt {
   X(l1_miss_cost, 1.0, 0.0, 16.0, "extra L1 wavefronts a miss costs (fill)")                     \
   X(fill_exposed_fraction, 1.0, 0.0, 1.0, "share of a block's codebook fill not overlapped")     \
   X(wave_saturation, 0.5, 0.05, 1.0, "share of block slots that saturates HBM / L2")             \
-  X(launch_overlap, 0.0, 0.0, 1.0, "share of launch overhead hidden by the previous kernel")
+  X(launch_overlap, 0.0, 0.0, 1.0, "share of launch overhead hidden by the previous kernel")     \
+  X(gemv_base_s, 2e-6, 1e-8, 1e-4, "fused GEMV: fixed GPU time of a launch (ramp, tail, flag)")  \
+  X(gemv_chain_cycles, 400.0, 10.0, 20000.0,                                                     \
+    "fused GEMV: latency of one warp's chunk step beyond its lookups (decode, mma, loop)")       \
+  X(gemv_item_cycles, 2000.0, 0.0, 100000.0,                                                     \
+    "fused GEMV: latency a warp pays per work item (first code load, x, split-k epilogue)")      \
+  X(gemv_issue_per_code, 6.0, 0.1, 200.0, "fused GEMV: warp instructions per code and lane")     \
+  X(gemv_issue_per_mma, 2.0, 0.1, 200.0, "fused GEMV: issue cycles per m16n8k16 mma")            \
+  X(reg_select_issue_per_code, 8.0, 0.0, 200.0,                                                  \
+    "fused GEMV: extra instructions per code of the register tier's select chain")               \
+  X(smem_latency_s, 20e-9, 1e-9, 1e-5, "latency of a shared-memory codebook lookup")             \
+  X(lsu_wavefronts_per_code_load, 4.0, 0.1, 64.0,                                                \
+    "fused GEMV: L1/LSU wavefronts of one warp's code and activation loads per chunk")           \
+  X(overlap_exponent, 4.0, 1.0, 32.0,                                                            \
+    "p of the smooth maximum (sum t_i^p)^(1/p) of overlapping limits; large p = hard max")       \
+  X(atomic_cost_factor, 1.0, 0.01, 100.0, "split-k reduction cost relative to L2 read+write")    \
+  X(l2_scatter_cost, 1.0, 0.05, 100.0,                                                           \
+    "L2 cost of a scattered 32-byte lookup sector relative to streamed bytes")                   \
+  X(l2_slice_requests_per_s, 1.5e9, 1e7, 1e12,                                                   \
+    "requests one L2 slice serves per second (hot codebook sectors read past L1 queue there)")
 
 struct ModelCoefficients {
 #define VQT_COEF_FIELD(name, def, lo, hi, doc) double name = def;

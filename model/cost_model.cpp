@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 
+#include "model/detail/gemv_model.hpp"
 #include "model/detail/geometry.hpp"
 #include "model/terms.hpp"
 
@@ -87,8 +88,12 @@ void kernel_terms(const PreparedProblem& p, const Candidate& c, const detail::Ge
                                    double(c.n_reg) * row * g.codebooks_per_thread) *
                                   g.fills_per_block;
   const double glob_l2_sectors = r.l1_sectors * (1.0 - r.l1_hit);
+  // A persistent block fills a per-tensor codebook once, whatever the items it runs.
+  const double fill_blocks = g.persistent && g.resident_codebooks_shared
+                                 ? double(std::min<std::int64_t>(g.blocks, slots))
+                                 : double(g.blocks);
   r.l2_bytes = p.compulsory_hbm_bytes + g.extra_hbm_bytes + g.extra_l2_bytes +
-               glob_l2_sectors * kSectorBytes + fill_bytes_block * double(g.blocks);
+               glob_l2_sectors * kSectorBytes + fill_bytes_block * fill_blocks;
   r.hbm_bytes = p.compulsory_hbm_bytes + g.extra_hbm_bytes +
                 glob_l2_sectors * (1.0 - r.l2_hit) * kSectorBytes;
 
@@ -181,8 +186,12 @@ Prediction predict(const PreparedProblem& p, const Candidate& c) {
   r.l2_hit = 0;
   r.latency_s = 0;
   r.second_kernel_s = 0;
-  kernel_terms(p, c, g, r);
   r.valid = true;
+  if (p.problem.op == Op::gemv) {
+    detail::gemv_kernel_terms(p, c, g, r);
+    return r;
+  }
+  kernel_terms(p, c, g, r);
 
   // The overlapping levels; the largest binds.
   double main_s = r.hbm_s;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "model/detail/geometry.hpp"
+
 namespace vqt {
 
 namespace {
@@ -14,10 +16,58 @@ std::vector<int> placements_smem(int n_reg, std::int64_t entries) {
   return out;
 }
 
+// The fused GEMV's own space (kernels/gemv_params.hpp, docs/kernels.md): a warp owns 16 rows,
+// a block `warps` of them (tile_n = 16 x warps), k is cut into split_k slices of whole k chunks
+// (whole codebook tiles for per_tile), the register tier holds at most 4 entries per level. One
+// candidate per distinct kernel configuration; the shared-memory boundaries are every 4x step
+// (64 only for tables of <= 1024 entries), copies 1 or 4, L1 bypass when a global tier exists.
+std::vector<Candidate> enumerate_gemv(const PreparedProblem& p) {
+  const Problem& pr = p.problem;
+  std::vector<int> smem_ends;
+  if (p.entries <= 1024) smem_ends.push_back(64);
+  for (int x : {256, 1024, 4096, 16384})
+    if (x < p.entries) smem_ends.push_back(x);
+  smem_ends.push_back(int(p.entries));
+  std::vector<Candidate> out;
+  Candidate c;
+  c.fusion = Fusion::shuffle;
+  c.dataflow = Dataflow::token_split;
+  c.cb_split = 1;
+  c.tile_m = int(pr.m);
+  c.tile_k = detail::gemv_chunk_k(p.vec_size, p.levels);
+  for (int n_reg : {0, detail::kGemvRegEntries}) {
+    std::vector<int> ends{n_reg == 0 ? 0 : -1};  // n_reg > 0 always has a shared-memory tier
+    for (int e : smem_ends)
+      if (e > n_reg) ends.push_back(e);
+    for (int n_smem : ends) {
+      if (n_smem < 0) continue;
+      for (int copies : {1, 4}) {
+        if (copies > 1 && n_smem == n_reg) continue;
+        for (int bypass = 0; bypass < 2; ++bypass) {
+          if (bypass && n_smem >= p.entries) continue;
+          for (int warps : {4, 8, 16})
+            for (int split : {1, 2, 4, 8}) {
+              c.n_reg = n_reg;
+              c.n_smem = n_smem;
+              c.smem_copies = copies;
+              c.l1_bypass = bypass != 0;
+              c.threads = 32 * warps;
+              c.tile_n = 16 * warps;
+              c.split_k = split;
+              if (runnable(p, c)) out.push_back(c);
+            }
+        }
+      }
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::vector<Candidate> enumerate_candidates(const PreparedProblem& p) {
   const Problem& pr = p.problem;
+  if (pr.op == Op::gemv) return enumerate_gemv(p);
   std::vector<Candidate> out;
   std::vector<int> cb_splits{1};
   const int codebooks = pr.op == Op::attention_decode ? p.codebook_groups : p.levels;

@@ -23,6 +23,7 @@ namespace vqt::tuner {
 struct AccuracyPoint {
   double predicted_s = 0;
   double measured_s = 0;
+  std::string candidate_key;  // for the model-top-k replay (empty: no replay for the problem)
 };
 
 struct ProblemAccuracy {
@@ -31,6 +32,11 @@ struct ProblemAccuracy {
   double mape = 0;      // fraction (0.1 = 10 %)
   double spearman = 0;  // -1..1
   double regret = 0;    // fraction
+  // model-top-k replayed on these measurements (make_strategy with the default options, the
+  // ranking by predicted time): the best it would have timed against the best measured, and how
+  // many it would have timed. -1 / 0 without candidate keys.
+  double topk_regret = -1;
+  std::size_t topk_timed = 0;
 };
 
 struct AccuracyReport {
@@ -39,6 +45,9 @@ struct AccuracyReport {
   double median_spearman = 0, mean_spearman = 0;
   double top1_within_5pct = 0;  // share of problems
   double median_regret = 0, max_regret = 0;
+  // model-top-k replay: share of problems within 2 % of the best measured, and the mean share
+  // of a problem's measured candidates it times (0 when no problem has candidate keys).
+  double topk_within_2pct = 0, topk_timed_fraction = 0, topk_max_regret = 0;
   std::vector<ProblemAccuracy> per_problem;
 };
 

@@ -74,8 +74,16 @@ std::vector<MeasuredProblem> load_measured(db::Repository& repo, const std::stri
   return out;
 }
 
+std::string shape_key(const Problem& p) {
+  std::string s = to_string(p.op);
+  if (p.op == Op::gemv || p.op == Op::gemm)
+    return s + ":" + std::to_string(p.n) + "x" + std::to_string(p.k);
+  return s + ":" + std::to_string(p.q_heads) + "/" + std::to_string(p.kv_heads) + "x" +
+         std::to_string(p.head_dim) + ":ctx" + std::to_string(p.context);
+}
+
 bool held_out(const Problem& p, int every) {
-  return every > 1 && stable_hash(p.key()) % std::uint64_t(every) == 0;
+  return every > 1 && stable_hash(shape_key(p)) % std::uint64_t(every) == 0;
 }
 
 CalibrationResult calibrate(const std::vector<MeasuredProblem>& train, const GpuSpec& spec,

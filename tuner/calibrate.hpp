@@ -2,8 +2,9 @@
 // times by nonlinear least squares (Levenberg-Marquardt with Eigen, numeric Jacobian), minimising
 // the squared log error log(predicted / measured) over the training problems. Coefficients stay
 // inside their documented ranges (log parameters for positive ranges, clamped linear otherwise).
-// Problems are split into training and held-out sets by a hash of the problem key, so accuracy is
-// reported on shapes the fit never saw. Plain C++, no GPU.
+// Problems are split into training and held-out sets by a hash of their shape (gemv/gemm: N x K,
+// attention: heads, head size and context; every VQ config and batch of a shape goes the same
+// way), so accuracy is reported on shapes the fit never saw. Plain C++, no GPU.
 #pragma once
 
 #include <cstdint>
@@ -27,7 +28,10 @@ struct MeasuredProblem {
 // The ok measurements of a GPU class, by problem (sorted by problem key).
 std::vector<MeasuredProblem> load_measured(db::Repository& repo, const std::string& gpu_key);
 
-// True when the problem is held out of the fit (1 in `every` by hash of its key; every <= 1:
+// "gemv:4096x11008", "attention_decode:32/8x128:ctx4096": what held_out() hashes.
+std::string shape_key(const Problem& p);
+
+// True when the problem is held out of the fit (1 in `every` shapes by hash; every <= 1:
 // nothing is held out).
 bool held_out(const Problem& p, int every);
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "model/detail/gemv_model.hpp"
 #include "model/terms.hpp"
 
 namespace vqt::detail {
@@ -36,6 +37,7 @@ const char* geometry(const PreparedProblem& p, const Candidate& c, Geometry& g) 
   g.reduction_outputs = 0;
   g.splits = 1;
   g.kernels = 1;
+  g.persistent = false;
   g.smem_bytes = 0;
   g.regs = 0;
   if (c.threads < 32 || c.threads % 32 != 0) return "threads must be a positive multiple of 32";
@@ -53,28 +55,43 @@ const char* geometry(const PreparedProblem& p, const Candidate& c, Geometry& g) 
   const int m = p.m32, n = p.n32, k = p.k32;  // 32-bit: cheaper divisions
   switch (pr.op) {
     case Op::gemv: {
+      // The fused GEMV kernel (kernels/vq_gemv.hpp, docs/kernels.md): a warp owns 16 rows, a
+      // block `warps` of them; a work item is (block of row tiles, k slice of whole chunks); the
+      // persistent grid runs min(items, resident slots) blocks; x is the mma B operand read
+      // from global (L2) per row-tile block, partial sums of k slices meet in an fp32 workspace.
       if (c.fusion != Fusion::shuffle) return "gemv supports fusion=shuffle only";
       if (c.tile_m != m) return "gemv tile_m must equal the batch";
-      if (k % c.split_k != 0 || (k / c.split_k) % c.tile_k != 0)
-        return "split_k x tile_k must divide k";
-      if (c.tile_k % v != 0) return "tile_k must be a multiple of the vector size";
-      if (p.levels % c.cb_split != 0) return "cb_split must divide the residual levels";
-      if (vq.scope == Scope::per_tile &&
-          (vq.tile_cols % c.tile_k != 0 || vq.tile_rows % c.tile_n != 0 ||
-           (k / c.split_k) % vq.tile_cols != 0))
+      if (m > 16) return "gemv batch above 16 (use gemm)";
+      if (c.cb_split != 1) return "gemv splits k with split_k (cb_split = 1)";
+      if (c.n_reg > kGemvRegEntries) return "gemv register tier holds at most 4 entries";
+      const int warps = c.threads / 32;
+      if (c.tile_n != 16 * warps) return "gemv tile_n must be 16 x threads / 32";
+      const int chunk_k = gemv_chunk_k(v, p.levels);
+      if (k % chunk_k != 0) return "k must be a multiple of the gemv k chunk";
+      const bool per_tile = vq.scope == Scope::per_tile;
+      const int max_split = per_tile ? k / int(vq.tile_cols) : k / chunk_k;
+      if (c.split_k > max_split) return "split_k exceeds the k chunks (tile columns)";
+      if (per_tile && (int(vq.tile_rows) % c.tile_n != 0 || int(vq.tile_cols) % chunk_k != 0))
         return "tiles must nest inside the codebook tiles";
-      const int lv = p.levels / c.cb_split;
-      g.blocks = div_up(n, c.tile_n) * c.split_k * c.cb_split;
-      g.codebooks_per_block = lv;
-      g.codebooks_per_thread = lv;
-      g.resident_codebooks_shared = vq.scope == Scope::per_tensor ? 1 : 0;
-      g.fills_per_block = vq.scope == Scope::per_tile ? double(k / c.split_k / vq.tile_cols) : 1;
+      const std::int64_t row_tiles = div_up(n, 16);
+      g.blocks = div_up(row_tiles, warps) * c.split_k;
+      g.persistent = true;
+      g.codebooks_per_block = p.levels;
+      g.codebooks_per_thread = p.levels;
+      g.resident_codebooks_shared = per_tile ? 0 : 1;
+      // per_tile: a k slice spans ceil(tile columns / split_k) tiles, each refilled.
+      g.fills_per_block = per_tile ? double(div_up(max_split, c.split_k)) : 1;
       g.lookups = p.lookups;
-      g.fma_ops = p.fma_ops;
-      g.stage_smem_bytes = int(m * c.tile_k * 2 * 2);  // activation tile, double-buffered
-      g.base_regs = 32 + 2 * int(m);
-      g.extra_l2_bytes = double(div_up(n, c.tile_n) - 1) * double(m * k * 2);
-      g.splits = c.split_k * c.cb_split;
+      g.fma_ops = 0;
+      // mma: 16 rows x (batch padded to 8 or 16) x k per row tile.
+      g.tensor_flops = 2.0 * double(row_tiles * 16) * double(m <= 8 ? 8 : 16) * double(k);
+      g.stage_smem_bytes = 0;
+      g.base_regs = gemv_kernel_regs(v, p.levels, vq.index_bits, vq.lattice_entries > 0,
+                                     c.n_reg > 0    ? 2
+                                     : c.n_smem > 0 ? 1
+                                                    : 0);
+      g.extra_l2_bytes = double(div_up(row_tiles, warps) - 1) * double(m * k * 2);
+      g.splits = c.split_k;
       g.reduction_outputs = double(m * n);
       break;
     }
@@ -160,7 +177,15 @@ const char* geometry(const PreparedProblem& p, const Candidate& c, Geometry& g) 
   }
   const std::int64_t smem_part = std::int64_t(c.n_smem - c.n_reg) * p.row_bytes;
   g.smem_bytes = smem_part * g.codebooks_per_block * c.smem_copies + g.stage_smem_bytes;
-  g.regs = regs_per_thread(g.base_regs, c.n_reg, v, g.codebooks_per_thread);
+  if (pr.op == Op::gemv && c.n_smem > 0) {
+    // The kernel stores the table from entry 0 (the register tier's entries too) and
+    // double-buffers per_tile codebooks (the next tile column streams in).
+    const int buffers = vq.scope == Scope::per_tile ? 2 : 1;
+    g.smem_bytes =
+        std::int64_t(c.n_smem) * p.row_bytes * g.codebooks_per_block * c.smem_copies * buffers;
+  }
+  g.regs = pr.op == Op::gemv ? g.base_regs
+                             : regs_per_thread(g.base_regs, c.n_reg, v, g.codebooks_per_thread);
   if (g.smem_bytes > p.spec.max_smem_per_block_bytes)
     return "shared memory per block exceeds the opt-in maximum";
   if (g.regs > p.spec.max_regs_per_thread) return "registers per thread exceed the maximum";

@@ -29,10 +29,19 @@ struct Geometry {
   double reduction_outputs;  // values combined across splits
   int splits;
   int kernels;
+  bool persistent;  // blocks = work items, run by a grid of min(items, resident slots) blocks
+                    // that fill a per-tensor codebook once each (the fused GEMV)
   // Shared memory and registers of one block.
   std::int64_t smem_bytes;
   int regs;
 };
+
+// The fused GEMV kernel's k chunk (kernels/gemv_geometry.hpp): the k one 16-byte code load per
+// lane covers, 32 x 16 codes per warp; and its register-tier limit (entries per level).
+constexpr int kGemvRegEntries = 4;
+constexpr int gemv_chunk_k(int v, int levels) {
+  return 4 * (v < 4 ? 4 : v) * (16 / (2 * ((v < 4 ? 4 : v) / v) * levels));
+}
 
 // Fills g for candidate c; returns nullptr when the geometry is valid, else a static reason.
 const char* geometry(const PreparedProblem& p, const Candidate& c, Geometry& g);

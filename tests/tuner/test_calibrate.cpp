@@ -51,6 +51,8 @@ TEST(Calibrate, HeldOutSplitIsDeterministic) {
     EXPECT_EQ(held_out(p, 4), held_out(p, 4));
     out += held_out(p, 4);
     EXPECT_FALSE(held_out(p, 1));
+    // A shape is held out with every VQ config and batch, or not at all.
+    EXPECT_EQ(held_out(p, 4), held_out(gemv("aqlm-2x8", 16, n, 4096), 4));
   }
   EXPECT_GT(out, 4);  // about 16 of 64
   EXPECT_LT(out, 32);

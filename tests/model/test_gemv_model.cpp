@@ -1,0 +1,103 @@
+// The fused GEMV's model (model/detail/gemv_model.hpp): its candidate space is the kernel's own
+// (one candidate per launch configuration), the persistent-grid arithmetic, and the smooth maximum.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <set>
+
+#include "model/detail/gemv_model.hpp"
+#include "model/enumerate.hpp"
+
+using namespace vqt;
+
+namespace {
+
+PreparedProblem prep(const char* vq, std::int64_t batch, std::int64_t n, std::int64_t k) {
+  const Problem p = Problem::matmul(Op::gemv, parse_vq(vq), batch, n, k);
+  return prepare(p, find_gpu("h100-sxm"), ModelCoefficients{},
+                 zipf_sorted_cdf(p.vq.stored_entries(), 1.0), "zipf:1");
+}
+
+}  // namespace
+
+TEST(GemvModel, TheSpaceIsTheKernelsOwnLaunchConfigurations) {
+  for (const char* vq : {"quip#-4", "aqlm-3", "gptvq-2", "aqlm-2x8", "aqlm-1x16"}) {
+    const PreparedProblem p = prep(vq, 16, 4096, 11008);
+    const auto space = enumerate_candidates(p);
+    ASSERT_GT(space.size(), 50u) << vq;
+    std::set<std::string> kernel_configs;
+    for (const Candidate& c : space) {
+      EXPECT_EQ(c.tile_n, 16 * c.threads / 32) << c.key();  // a warp owns 16 rows
+      EXPECT_TRUE(c.n_reg == 0 || c.n_reg == detail::kGemvRegEntries) << c.key();
+      EXPECT_EQ(c.cb_split, 1);
+      EXPECT_EQ(c.tile_m, 16);
+      EXPECT_TRUE(predict(p, c).valid) << c.key();
+      // What the kernel sees (kernels/gemv_candidate.cpp): each configuration once.
+      const std::string kc = std::to_string(c.n_reg) + "," + std::to_string(c.n_smem) + "," +
+                             std::to_string(c.smem_copies) + "," + std::to_string(c.l1_bypass) +
+                             "," + std::to_string(c.split_k) + "," + std::to_string(c.threads);
+      EXPECT_TRUE(kernel_configs.insert(kc).second) << "duplicate " << c.key();
+    }
+  }
+}
+
+TEST(GemvModel, ChunkOfTheKernelGeometry) {
+  // kernels/gemv_geometry.hpp: chunk_k = 4 ep x 16 / (2 (ep / v) r), ep = max(v, 4).
+  EXPECT_EQ(detail::gemv_chunk_k(8, 1), 256);
+  EXPECT_EQ(detail::gemv_chunk_k(8, 2), 128);
+  EXPECT_EQ(detail::gemv_chunk_k(4, 1), 128);
+  EXPECT_EQ(detail::gemv_chunk_k(4, 2), 64);
+  EXPECT_EQ(detail::gemv_chunk_k(2, 1), 64);
+  EXPECT_EQ(detail::gemv_chunk_k(2, 2), 32);
+}
+
+TEST(GemvModel, RegistersComeFromTheInstanceTable) {
+  // More tiers never cost fewer registers for the v = 8, r = 2 instances; all fit 512 threads.
+  for (int hi_bits : {8, 12, 16}) {
+    EXPECT_LE(detail::gemv_kernel_regs(8, 2, hi_bits, false, 0),
+              detail::gemv_kernel_regs(8, 2, hi_bits, false, 2));
+    for (int tier = 0; tier < 3; ++tier)
+      EXPECT_LE(detail::gemv_kernel_regs(8, 2, hi_bits, false, tier), 128);
+  }
+  const PreparedProblem p = prep("aqlm-3", 1, 4096, 4096);
+  Candidate c = enumerate_candidates(p).front();
+  c.n_reg = 0;
+  c.n_smem = 256;
+  EXPECT_EQ(predict(p, c).regs_per_thread, detail::gemv_kernel_regs(8, 2, 12, false, 1));
+}
+
+TEST(GemvModel, SmoothMaxLiesBetweenTheMaxAndTheSum) {
+  const double x[3] = {3.0, 4.0, 1.0};
+  for (double p : {1.0, 2.0, 4.0, 32.0}) {
+    const double m = detail::smooth_max(x, 3, p);
+    EXPECT_GE(m, 4.0 - 1e-12);
+    EXPECT_LE(m, 8.0 + 1e-12);
+  }
+  EXPECT_NEAR(detail::smooth_max(x, 3, 1.0), 8.0, 1e-12);
+  EXPECT_NEAR(detail::smooth_max(x, 3, 64.0), 4.0, 0.01);
+  const double zeros[2] = {0, 0};
+  EXPECT_EQ(detail::smooth_max(zeros, 2, 4.0), 0.0);
+}
+
+TEST(GemvModel, MoreItemsPerBlockTakeLongerAndPartialWavesShow) {
+  // 16 row tiles x split 1 with 16 warps = 1 item: one SM busy. Splitting k spreads the same
+  // chunks over more SMs and is predicted faster.
+  const PreparedProblem p = prep("aqlm-2x8", 1, 256, 16384);
+  Candidate c = enumerate_candidates(p).front();
+  c.n_reg = 0;
+  c.n_smem = 256;
+  c.smem_copies = 1;
+  c.l1_bypass = false;
+  c.threads = 512;
+  c.tile_n = 256;
+  c.split_k = 1;
+  const Prediction one = predict(p, c);
+  c.split_k = 8;
+  const Prediction eight = predict(p, c);
+  ASSERT_TRUE(one.valid && eight.valid);
+  EXPECT_EQ(one.blocks, 1);
+  EXPECT_EQ(eight.blocks, 8);
+  EXPECT_LT(eight.time_s, one.time_s);
+  EXPECT_GT(eight.reduction_s, 0.0);
+  EXPECT_EQ(one.reduction_s, 0.0);
+}
