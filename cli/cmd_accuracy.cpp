@@ -62,6 +62,9 @@ int cmd_accuracy(const Args& args) {
         "fit", "fit the coefficients to the training problems and store them for this GPU class")(
         "holdout-every", po::value<int>()->default_value(4),
         "1 in N problems (by key hash) is held out of the fit; accuracy is on those")(
+        "coefficients", po::value<std::string>(),
+        "use these coefficients (JSON, e.g. bench/results/data/h100-gemv-coefficients.json, fitted "
+        "on another file) instead of the stored ones; every problem here counts as held out")(
         "iterations", po::value<int>()->default_value(60),
         "--fit: at most this many Levenberg-Marquardt iterations (1..1000)")(
         "points", po::value<std::string>(),
@@ -96,14 +99,17 @@ int cmd_accuracy(const Args& args) {
     const tuner::StoredModel model = tuner::load_stored_model(repo, key, find_gpu(key, "--gpu"));
     const GpuSpec& spec = model.spec;
     ModelCoefficients coef = model.coef;
-    const bool stored = model.fitted_coefficients;
+    const bool external = vm.count("coefficients") > 0;
+    if (external && fit) throw InputError("--coefficients excludes --fit");
+    if (external) coef = ModelCoefficients::load(vm["coefficients"].as<std::string>());
+    const bool stored = model.fitted_coefficients && !external;
     const double zipf = vm["zipf"].as<double>();
     std::vector<tuner::MeasuredProblem> train, test;
     for (auto& mp : tuner::load_measured(repo, key))
       (tuner::held_out(mp.problem, every) ? test : train).push_back(std::move(mp));
     // Without --fit and without stored fitted coefficients nothing was fitted to any problem:
     // all of them count as held out.
-    if (!fit && !stored) {
+    if (!fit && (!stored || external)) {
       for (auto& mp : train) test.push_back(std::move(mp));
       train.clear();
     }
@@ -132,6 +138,7 @@ int cmd_accuracy(const Args& args) {
     if (fmt == Format::json) {
       nlohmann::json j = {{"gpu", key},
                           {"coefficients", fitted_now ? "fitted now"
+                                           : external ? "file"
                                            : stored   ? "fitted (database)"
                                                       : "defaults"},
                           {"held_out_of", train.size() + test.size()},
@@ -167,8 +174,10 @@ int cmd_accuracy(const Args& args) {
       return 0;
     }
     std::cout << std::fixed << std::setprecision(1) << "model accuracy on " << key << " ("
-              << (fitted_now || stored ? "fitted" : "default") << " coefficients, "
-              << (model.measured_ceilings ? "measured" : "datasheet")
+              << (external               ? "given"
+                  : fitted_now || stored ? "fitted"
+                                         : "default")
+              << " coefficients, " << (model.measured_ceilings ? "measured" : "datasheet")
               << " ceilings): " << r.problems << " problems"
               << (train.empty() ? "" : " held out of the fit") << ", " << r.points
               << " measured candidates\n"
