@@ -69,6 +69,7 @@ int run_measure(const Args& args) {
 
   profiler::ProfilerOptions popt;
   popt.device = vm["device"].as<int>();
+  require_cuda_device(popt.device);
   popt.prefer_cupti = !vm.count("event-timer");
   profiler::Profiler prof(popt);
   const profiler::DeviceInfo info = profiler::device_info(popt.device);
@@ -167,9 +168,8 @@ int cmd_measure(const Args& args) {
   return guarded("measure", [&]() -> int { return run_measure(args); });
 #else
   (void)args;
-  std::cerr << "vqtune measure: this build has no CUDA: measuring ceilings needs a build with "
-               "VQT_ENABLE_CUDA=ON and a GPU\n";
-  return 1;
+  std::cerr << "vqtune measure: no CUDA device: this build has no CUDA (VQT_ENABLE_CUDA=OFF)\n";
+  return 2;
 #endif
 }
 

@@ -103,19 +103,8 @@ ProfileArgs parse_profile_args(const po::variables_map& vm) {
 
 #ifdef VQT_CLI_HAS_CUDA
 
-void require_device(int device) {
-  int n = 0;
-  const cudaError_t err = cudaGetDeviceCount(&n);
-  if (err != cudaSuccess)
-    throw InputError(std::string("no CUDA device: ") + cudaGetErrorString(err));
-  if (n == 0) throw InputError("no CUDA device: the device count is 0");
-  if (device >= n)
-    throw InputError("--device: " + std::to_string(device) + " is out of range (accepted: 0.." +
-                     std::to_string(n - 1) + ")");
-}
-
 int run_profile(const ProfileArgs& a) {
-  require_device(a.device);
+  require_cuda_device(a.device);
   profiler::ProfilerOptions popt;
   popt.device = a.device;
   profiler::Profiler prof(popt);
@@ -236,8 +225,8 @@ int cmd_profile(const Args& args) {
 #ifdef VQT_CLI_HAS_CUDA
     return run_profile(a);
 #else
-    (void)a;
-    throw InputError("no CUDA device: this build has no CUDA (VQT_ENABLE_CUDA=OFF)");
+    require_cuda_device(a.device);
+    return 2;
 #endif
   });
 }

@@ -137,6 +137,7 @@ int run_tune(const Args& args) {
 
   profiler::ProfilerOptions popt;
   popt.device = vm["device"].as<int>();
+  require_cuda_device(popt.device);
   profiler::Profiler prof(popt);
   const profiler::DeviceInfo info = profiler::device_info(popt.device);
   auto repo = db::Repository::open(vm["db"].as<std::string>(), db::Access::create);
@@ -249,9 +250,8 @@ int cmd_tune(const Args& args) {
   return guarded("tune", [&]() -> int { return run_tune(args); });
 #else
   (void)args;
-  std::cerr << "vqtune tune: this build has no CUDA: tuning times real kernels and needs a build "
-               "with VQT_ENABLE_CUDA=ON and a GPU\n";
-  return 1;
+  std::cerr << "vqtune tune: no CUDA device: this build has no CUDA (VQT_ENABLE_CUDA=OFF)\n";
+  return 2;
 #endif
 }
 

@@ -1,10 +1,30 @@
 #include "cli/common.hpp"
 
+#ifdef VQT_CLI_HAS_CUDA
+#include <cuda_runtime_api.h>
+#endif
+
 #include <iostream>
 
 #include "vq/error.hpp"
 
 namespace vqt::cli {
+
+void require_cuda_device(int device) {
+#ifdef VQT_CLI_HAS_CUDA
+  int n = 0;
+  const cudaError_t err = cudaGetDeviceCount(&n);
+  if (err != cudaSuccess)
+    throw InputError(std::string("no CUDA device: ") + cudaGetErrorString(err));
+  if (n == 0) throw InputError("no CUDA device: the device count is 0");
+  if (device < 0 || device >= n)
+    throw InputError("--device: " + std::to_string(device) + " is out of range (accepted: 0.." +
+                     std::to_string(n - 1) + ")");
+#else
+  (void)device;
+  throw InputError("no CUDA device: this build has no CUDA (VQT_ENABLE_CUDA=OFF)");
+#endif
+}
 
 int guarded(const char* verb, const std::function<int()>& body) {
   try {

@@ -17,6 +17,10 @@ enum class Format { table, json, csv };
 // vqt::InputError and Boost.Program_options errors -> 2, vqt::Error and others -> 1.
 int guarded(const char* verb, const std::function<int()>& body);
 
+// Throws InputError ("no CUDA device: ...", so exit 2) unless CUDA device `device` exists; in a
+// build without CUDA, always ("this build has no CUDA"). For the verbs that run kernels.
+void require_cuda_device(int device);
+
 // Parses `args` against `desc` (with --help added by the caller). Unknown flags are errors.
 po::variables_map parse(const Args& args, const po::options_description& desc,
                         const po::positional_options_description* positional = nullptr);

@@ -51,12 +51,19 @@ int blocks_per_sm(GemvKernelFn fn, int threads, std::size_t smem, std::size_t sm
   const auto key = std::make_tuple(reinterpret_cast<const void*>(fn), threads, smem);
   if (auto it = cache.find(key); it != cache.end()) return it->second;
   (void)smem_optin;
+  // A refused query is an answer (0 blocks), not an error: clear it so that it does not surface
+  // as the cudaGetLastError() of a later, unrelated launch.
   if (smem > 48 * 1024 &&
       cudaFuncSetAttribute(reinterpret_cast<const void*>(fn),
-                           cudaFuncAttributeMaxDynamicSharedMemorySize, int(smem)) != cudaSuccess)
+                           cudaFuncAttributeMaxDynamicSharedMemorySize, int(smem)) != cudaSuccess) {
+    (void)cudaGetLastError();
     return 0;
+  }
   int n = 0;
-  if (cudaOccupancyMaxActiveBlocksPerMultiprocessor(&n, fn, threads, smem) != cudaSuccess) n = 0;
+  if (cudaOccupancyMaxActiveBlocksPerMultiprocessor(&n, fn, threads, smem) != cudaSuccess) {
+    (void)cudaGetLastError();
+    n = 0;
+  }
   cache[key] = n;
   return n;
 }

@@ -1,0 +1,42 @@
+// The verbs that run kernels (measure, tune) on a machine or build without the GPU they name:
+// one line saying so, exit code 2, nothing on stdout and no database created. A device index no
+// machine has (99) gives the same answer on a GPU machine, so these run everywhere.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "tests/cli/run_cli.hpp"
+
+using vqt::test::CliResult;
+using vqt::test::run_cli;
+
+namespace {
+
+void expect_no_device(const std::vector<std::string>& args, const std::string& db) {
+  const CliResult r = run_cli(args);
+  EXPECT_EQ(r.rc, 2) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+  const auto lines = r.err_lines();
+  ASSERT_EQ(lines.size(), 1u) << r.err;
+  EXPECT_TRUE(lines[0].find("no CUDA device") != std::string::npos ||
+              lines[0].find("--device") != std::string::npos)
+      << lines[0];
+  EXPECT_FALSE(std::filesystem::exists(db)) << db;
+}
+
+}  // namespace
+
+TEST(CliGpuVerbs, MeasureWithoutTheDeviceExitsTwo) {
+  const auto dir = vqt::test::fresh_dir("gpu_verbs");
+  const std::string db = (dir / "m.db").string();
+  expect_no_device({"measure", "--device", "99", "--db", db}, db);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(CliGpuVerbs, TuneWithoutTheDeviceExitsTwo) {
+  const auto dir = vqt::test::fresh_dir("gpu_verbs");
+  const std::string db = (dir / "t.db").string();
+  expect_no_device({"tune", "--n", "4096", "--k", "4096", "--vq", "aqlm-3", "--device", "99", "--db", db},
+                   db);
+  std::filesystem::remove_all(dir);
+}
