@@ -14,11 +14,10 @@
 #ifndef VQT_VERSION
 #define VQT_VERSION "unknown"
 #endif
-#ifndef VQT_BUILD_COMMIT
-#define VQT_BUILD_COMMIT "unknown"
-#endif
-
 namespace vqt::db {
+
+// The commit the binary was built from, stamped at build time (cmake/build_commit.cmake).
+const char* build_commit_stamp();
 
 const char* to_string(Status s) {
   switch (s) {
@@ -201,7 +200,7 @@ RunInfo Repository::this_process_run(const std::string& kind, const std::string&
   r.host = host[0] ? host : "unknown";
   r.args = args;
   r.vqtune_version = VQT_VERSION;
-  r.build_commit = VQT_BUILD_COMMIT;
+  r.build_commit = build_commit_stamp();
   return r;
 }
 

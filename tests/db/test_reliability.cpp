@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <regex>
 
 #include "db/repository.hpp"
 #include "db_test_util.hpp"
@@ -219,4 +220,12 @@ TEST(Reliability, RunInOneTransactionLeavesNoTraceWhenKilled) {
   EXPECT_EQ(integrity(repo.connection()), "ok");
   for (const char* t : {"runs", "gpus", "problems", "candidates", "measurements"})
     EXPECT_EQ(repo.connection().query_int(std::string("SELECT count(*) FROM ") + t), 0) << t;
+}
+
+TEST(Reliability, RunsRecordTheCommitTheBinaryWasBuiltFrom) {
+  // Stamped at build time (cmake/build_commit.cmake): 12 hex digits, "+dirty" when tracked files
+  // differed from that commit, or "unknown" outside a git checkout.
+  const std::string c = Repository::this_process_run("tune", "stamp").build_commit;
+  const std::regex stamp("^([0-9a-f]{12}(\\+dirty)?|unknown)$");
+  EXPECT_TRUE(std::regex_match(c, stamp)) << c;
 }
