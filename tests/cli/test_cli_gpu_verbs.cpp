@@ -36,7 +36,7 @@ TEST(CliGpuVerbs, MeasureWithoutTheDeviceExitsTwo) {
 TEST(CliGpuVerbs, TuneWithoutTheDeviceExitsTwo) {
   const auto dir = vqt::test::fresh_dir("gpu_verbs");
   const std::string db = (dir / "t.db").string();
-  expect_no_device({"tune", "--n", "4096", "--k", "4096", "--vq", "aqlm-3", "--device", "99", "--db", db},
-                   db);
+  expect_no_device(
+      {"tune", "--n", "4096", "--k", "4096", "--vq", "aqlm-3", "--device", "99", "--db", db}, db);
   std::filesystem::remove_all(dir);
 }
