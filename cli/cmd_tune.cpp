@@ -1,6 +1,7 @@
 // vqtune tune: autotune problems (from flags or model suites) on this GPU into the database.
 // Measuring needs CUDA; the search logic lives in tuner/ (strategy, tune loop, shard).
 #include <chrono>
+#include <filesystem>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -100,6 +101,9 @@ int run_tune(const Args& args) {
       "db", po::value<std::string>()->default_value("vqtune.db"), "database file (created)")(
       "no-resume", "re-time candidates already in the database for this GPU and build")(
       "cap-s", po::value<double>()->default_value(1.0), "time cap per candidate, seconds")(
+      "coefficients", po::value<std::string>(),
+      "rank with these model coefficients (JSON, e.g. bench/results/data/h100-coefficients.json "
+      "fitted on another H100) and store them in the database for this GPU class")(
       "device", po::value<int>()->default_value(0), "CUDA device index");
   const auto vm = parse(args, desc);
   if (vm.count("help")) {
@@ -135,6 +139,14 @@ int run_tune(const Args& args) {
     throw InputError("--strategy: unknown '" + strategy +
                      "'; accepted: exhaustive, model-top-k, random");
 
+  std::optional<ModelCoefficients> given_coef;
+  std::string given_label;
+  if (vm.count("coefficients")) {
+    const std::string path = vm["coefficients"].as<std::string>();
+    given_coef = ModelCoefficients::load(path);
+    given_label = "file:" + std::filesystem::path(path).filename().string();
+  }
+
   profiler::ProfilerOptions popt;
   popt.device = vm["device"].as<int>();
   require_cuda_device(popt.device);
@@ -152,6 +164,7 @@ int run_tune(const Args& args) {
                                   std::int64_t(info.global_mem_bytes))};
   if (s.gpu.spec_key.empty())
     throw Error("no built-in GPU spec matches " + info.name + " (vqtune gpus lists them)");
+  if (given_coef) repo.save_coefficients(s.gpu.gpu_key(), given_label, given_coef->to_json());
   const tuner::StoredModel model =
       tuner::load_stored_model(repo, s.gpu.gpu_key(), find_gpu(s.gpu.spec_key));
   s.spec = model.spec;

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "tests/cli/run_cli.hpp"
 
@@ -38,5 +39,21 @@ TEST(CliGpuVerbs, TuneWithoutTheDeviceExitsTwo) {
   const std::string db = (dir / "t.db").string();
   expect_no_device(
       {"tune", "--n", "4096", "--k", "4096", "--vq", "aqlm-3", "--device", "99", "--db", db}, db);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(CliGpuVerbs, TuneRejectsUnreadableOrInvalidCoefficientsFirst) {
+  const auto dir = vqt::test::fresh_dir("gpu_verbs");
+  const std::string db = (dir / "t.db").string();
+  const std::string bad = (dir / "bad.json").string();
+  { std::ofstream(bad) << "{\"hbm_efficiency\": 7}"; }
+  for (const std::string& f : {(dir / "missing.json").string(), bad}) {
+    const CliResult r =
+        run_cli({"tune", "--n", "4096", "--k", "4096", "--coefficients", f, "--db", db});
+    EXPECT_EQ(r.rc, 2) << r.err;
+    ASSERT_EQ(r.err_lines().size(), 1u) << r.err;
+    EXPECT_NE(r.err_lines()[0].find("coefficient"), std::string::npos) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(db));
+  }
   std::filesystem::remove_all(dir);
 }
