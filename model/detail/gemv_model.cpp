@@ -30,7 +30,8 @@ double any_of(double f, double n) {
 constexpr int kRegs[3][2][3][3] = {
     {{{64, 64, 64}, {64, 84, 76}, {64, 82, 82}}, {{60, 64, 64}, {64, 64, 82}, {64, 64, 87}}},
     {{{76, 84, 78}, {82, 86, 82}, {64, 98, 86}}, {{64, 80, 104}, {64, 90, 111}, {76, 92, 110}}},
-    {{{78, 90, 96}, {86, 104, 100}, {88, 102, 104}}, {{90, 102, 128}, {90, 102, 128}, {86, 104, 128}}},
+    {{{78, 90, 96}, {86, 104, 100}, {88, 102, 104}},
+     {{90, 102, 128}, {90, 102, 128}, {86, 104, 128}}},
 };
 constexpr int kLatticeRegs[3] = {103, 102, 128};
 
@@ -73,7 +74,6 @@ void gemv_kernel_terms(const PreparedProblem& p, const Candidate& c, const Geome
   const double grid = std::min(items, slots);
   const double items_per_block = div_up(items, grid);
   const double blocks_on_sm = div_up(grid, sms);
-  const double warps_on_sm = blocks_on_sm * warps;
   r.waves = items_per_block;
   r.wave_eff = items / (items_per_block * blocks_on_sm * sms);
 
@@ -100,13 +100,12 @@ void gemv_kernel_terms(const PreparedProblem& p, const Candidate& c, const Geome
   const double touch_smem = warp_touch_probability(t.smem);
   if (t.smem > 0) {
     const double active = kLanes * t.smem / touch_smem;
-    const double q =
-        (p.sq_prefix[std::size_t(c.n_smem)] - p.sq_prefix[std::size_t(c.n_reg)]) / (t.smem * t.smem);
+    const double q = (p.sq_prefix[std::size_t(c.n_smem)] - p.sq_prefix[std::size_t(c.n_reg)]) /
+                     (t.smem * t.smem);
     const int width = std::clamp(p.row_bytes, 4, 16);
     const double lanes_per_phase = active / std::max(1, 32 * width / 128);
-    const double wf = smem_wavefronts_per_request(p.row_bytes, active,
-                                                  distinct_fraction(lanes_per_phase, q),
-                                                  c.smem_copies);
+    const double wf = smem_wavefronts_per_request(
+        p.row_bytes, active, distinct_fraction(lanes_per_phase, q), c.smem_copies);
     r.conflict_factor = wf * rt.inv_ideal_wavefronts;
     smem_wf = kCodesPerLaneChunk * touch_smem * wf;
   }
@@ -115,8 +114,8 @@ void gemv_kernel_terms(const PreparedProblem& p, const Candidate& c, const Geome
   r.l1_hit = 0;
   r.l2_hit = 0;
   if (t.global > 0) {
-    const double free_l1 =
-        std::max(0.0, double(s.l1_per_sm_bytes) - double(r.occ.smem_per_block_bytes) * blocks_on_sm);
+    const double free_l1 = std::max(
+        0.0, double(s.l1_per_sm_bytes) - double(r.occ.smem_per_block_bytes) * blocks_on_sm);
     const double resident_cbs = per_tile ? double(p.levels) * blocks_on_sm : double(p.levels);
     r.l1_hit = c.l1_bypass ? 0.0
                            : cache_hit_fraction(p.cdf.data(), p.entries, c.n_smem,
@@ -150,13 +149,17 @@ void gemv_kernel_terms(const PreparedProblem& p, const Candidate& c, const Geome
   lookup_lat_s *= kCodesPerLaneChunk / std::min(kCodesPerLaneChunk, k.lookups_in_flight_per_warp);
   const double chain_cycles = k.gemv_chain_cycles + lookup_lat_s * clk + issue + lsu;
   const double stream_cycles = k.hbm_latency_s * clk;
-  // The SM's pipes shared by its resident warps: 4 issue slots and one L1 wavefront per cycle.
-  const double issue_cycles = warps_on_sm * issue / (s.sub_partitions_per_sm * k.fp32_efficiency);
-  const double lsu_cycles = warps_on_sm * lsu / k.smem_efficiency;
-  const double limits[4] = {chain_cycles, stream_cycles, issue_cycles, lsu_cycles};
-  const double step_cycles = smooth_max(limits, 4, k.overlap_exponent);
-  // Each item restarts the code prefetch and ends with its epilogue (split-k atomics, flag).
-  const double chain_s = (steps * step_cycles + items_per_block * k.gemv_item_cycles) / clk;
+  // The busiest warp's latency: its items one after another, each restarting the code prefetch
+  // and ending with its epilogue (split-k atomics, flag).
+  const double lat_limits[2] = {chain_cycles, stream_cycles};
+  const double chain_s =
+      items_per_block *
+      (chunks_per_item * smooth_max(lat_limits, 2, k.overlap_exponent) + k.gemv_item_cycles) / clk;
+  // The busiest SM's pipes (4 issue slots, one L1 wavefront per cycle) over all the warp chunks
+  // it runs: items are dealt round-robin, so an SM runs ceil(items / SMs) of them.
+  const double sm_chunks = div_up(items, sms) * warps * chunks_per_item;
+  const double issue_s = sm_chunks * issue / (s.sub_partitions_per_sm * k.fp32_efficiency) / clk;
+  const double lsu_s = sm_chunks * lsu / k.smem_efficiency / clk;
 
   // Bytes: compulsory (codes, codebooks, x, y), x re-read from L2 by every row block, global
   // lookups that miss L1 (32-byte sectors), fills and split-k partials.
@@ -176,8 +179,8 @@ void gemv_kernel_terms(const PreparedProblem& p, const Candidate& c, const Geome
   r.tensor_flops = g.tensor_flops;
   r.hbm_s = r.hbm_bytes / rt.hbm_bytes_per_s;
   r.l2_s = r.l2_bytes * rt.l2_s_per_byte;
-  r.smem_s = steps * lsu_cycles / clk;
-  r.compute_s = steps * issue_cycles / clk;
+  r.smem_s = lsu_s;
+  r.compute_s = issue_s;
   r.latency_s = steps * std::max(chain_cycles, stream_cycles) / clk;
 
   // Fills: the first of a block is exposed whole (its SM's blocks fill together from L2), the
@@ -196,8 +199,8 @@ void gemv_kernel_terms(const PreparedProblem& p, const Candidate& c, const Geome
   r.second_kernel_s = 0;
 
   // L2: streamed bytes plus the scattered lookup sectors that miss L1 (at their own cost).
-  const double l2_busy_s = (r.l2_bytes + glob_sectors * kSectorBytes * (k.l2_scatter_cost - 1.0)) *
-                           rt.l2_s_per_byte;
+  const double l2_busy_s =
+      (r.l2_bytes + glob_sectors * kSectorBytes * (k.l2_scatter_cost - 1.0)) * rt.l2_s_per_byte;
   // Hot spot: lookups that reach L2 with the hottest entries (L1 bypass) queue at the one slice
   // holding each codebook's hottest sector (entries are stored hottest first); a warp request
   // touching it costs one request there. Codebooks in flight at once (levels, per_tile
@@ -205,7 +208,8 @@ void gemv_kernel_terms(const PreparedProblem& p, const Candidate& c, const Geome
   double hot_s = 0;
   if (c.l1_bypass && t.global > 0) {
     const int per_sector = std::max(1, int(kSectorBytes) / p.row_bytes);
-    const std::int64_t first = c.n_smem, last = std::min<std::int64_t>(first + per_sector, p.entries);
+    const std::int64_t first = c.n_smem,
+                       last = std::min<std::int64_t>(first + per_sector, p.entries);
     const double before = first > 0 ? p.cdf[std::size_t(first - 1)] : 0.0;
     const double p_hot = p.cdf[std::size_t(last - 1)] - before;  // share of all lookups
     const double requests = total_chunks * kCodesPerLaneChunk * any_of(p_hot, kLanes);
@@ -213,8 +217,8 @@ void gemv_kernel_terms(const PreparedProblem& p, const Candidate& c, const Geome
     if (per_tile) spread *= std::max(1.0, std::min(grid, double(pr.n / vq.tile_rows)));
     hot_s = requests / (spread * k.l2_slice_requests_per_s);
   }
-  const double main_limits[4] = {chain_s, r.hbm_s, l2_busy_s, hot_s};
-  const double main_s = smooth_max(main_limits, 4, k.overlap_exponent);
+  const double main_limits[6] = {chain_s, issue_s, lsu_s, r.hbm_s, l2_busy_s, hot_s};
+  const double main_s = smooth_max(main_limits, 6, k.overlap_exponent);
   r.time_s = main_s + r.fill_s + r.reduction_s + r.launch_s;
   // The bound: the largest of the limits, by where its time goes.
   r.bound = Bound::hbm;
