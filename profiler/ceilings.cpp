@@ -118,7 +118,20 @@ class CuptiKernelRecordsPaused {
 //  - CUPTI's kernel records are paused, and the thread is pinned to its CPU while measuring;
 //  - a sample is the fastest of 5 such batches (preemption and interrupts only add time), after
 //    a warm-up of 3 batches; the median of the samples is stored, when the rule is met.
+// Runs FMA work on every SM for `ms` milliseconds: an idle GPU clocks down, and the launch
+// ceilings, measured in a few milliseconds, would otherwise catch the clock ramping up (the
+// 10-25 % spread between processes in bench/results/ceilings-h100.md). Clocks are only read.
+void warm_gpu(Context& c, double ms) {
+  const auto t0 = std::chrono::steady_clock::now();
+  while (std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() <
+         ms) {
+    VQT_CUDA_CHECK(detail::launch_fma(512, c.sink, c.info.sm_count * 8, 256, c.stream));
+    VQT_CUDA_CHECK(cudaStreamSynchronize(c.stream));
+  }
+}
+
 Ceiling launch_ceiling(Context& c) {
+  warm_gpu(c, 200);
   constexpr int kLaunches = 256, kBatches = 5, kWarmup = 3;
   Ceiling out{"launch",
               0,
@@ -175,6 +188,7 @@ Ceiling launch_ceiling(Context& c) {
 // it is the ceiling that repeats (the host-side `launch` moves with the host's load).
 Ceiling launch_gpu_ceiling(Context& c) {
   constexpr int kLaunches = 256, kWarmup = 3;
+  warm_gpu(c, 200);
   Ceiling out{"launch_gpu",
               0,
               "s",
