@@ -111,7 +111,9 @@ TEST(CuptiTimer, WorkBeforeTheRegionIsNotCountedAndAShortFirstKernelLeavesNoGap)
     const RegionTiming a = t->end(nullptr);
     EXPECT_EQ(a.activities, 2) << "region " << rep;
     EXPECT_NEAR(a.busy_s, 202e-6, 20e-6) << "region " << rep;
-    if (rep > 0) EXPECT_LT(a.gap_s, 20e-6) << "region " << rep;
+    if (rep > 0) {
+      EXPECT_LT(a.gap_s, 20e-6) << "region " << rep;
+    }
   }
   VQT_CUDA_CALL(cudaFree(buf));
 }
