@@ -60,6 +60,59 @@ namespace vqt {
   X(atomic_cost_factor, 1.0, 0.01, 100.0, "split-k reduction cost relative to L2 read+write")    \
   X(l2_scatter_cost, 1.0, 0.05, 100.0,                                                           \
     "L2 cost of a scattered 32-byte lookup sector relative to streamed bytes")                   \
+  X(gemm_base_s, 1.01e-05, 1e-8, 1e-4, "fused GEMM: fixed GPU time of a launch (ramp, tail)")    \
+  X(gemm_chain_cycles, 1.64, 1.0, 1e5,                                                           \
+    "fused GEMM: latency of one warp's chunk step beyond its issue and lookups (barrier, mma)")  \
+  X(gemm_issue_per_lookup, 0.1, 0.1, 200.0, "fused GEMM: warp instructions per code and lane")   \
+  X(gemm_issue_per_mma, 17.8, 0.1, 200.0, "fused GEMM: issue cycles per m16n8k16 mma")           \
+  X(gemm_mma_cycles, 0.05, 0.05, 64.0, "fused GEMM: SM tensor-pipe cycles per m16n8k16 mma")     \
+  X(gemm_smem_lookup_cycles, 2420.0, 1.0, 1e4,                                                   \
+    "fused GEMM: chain latency of a chunk's shared-memory codebook lookups")                     \
+  X(gemm_l1_lookup_cycles, 1870.0, 1.0, 1e5,                                                     \
+    "fused GEMM: chain latency of a chunk's codebook lookups through L1")                        \
+  X(gemm_l1_wavefronts_per_lookup, 0.05, 0.05, 32.0,                                             \
+    "fused GEMM: L1 wavefronts of a warp's scattered codebook lookup through L1")                \
+  X(gemm_l1_capacity_efficiency, 0.589, 0.01, 1.0,                                               \
+    "fused GEMM: share of the SM's free L1 that holds codebook rows")                            \
+  X(gemm_l1_miss_cost, 0.0, 0.0, 64.0, "fused GEMM: extra L1 wavefronts of a missing lookup")    \
+  X(gemm_l2_lookup_cycles, 3860.0, 1.0, 1e5,                                                     \
+    "fused GEMM: extra chain latency of a chunk with an L1 miss among its lookups")              \
+  X(gemm_l2_scatter_cost, 2.96, 0.05, 100.0,                                                     \
+    "fused GEMM: L2 cost of a missed lookup's 32-byte sector relative to streamed bytes")        \
+  X(gemm_fill_load_cycles, 564.0, 1.0, 1e5,                                                      \
+    "fused GEMM: cycles per row a thread loads and stores in the codebook fill (L2 round trip)") \
+  X(gemm_block_cycles, 7190.0, 1.0, 1e6, "fused GEMM: prologue and epilogue cycles of a block")  \
+  X(gemm_splitk_cycles, 1010.0, 1.0, 1e6,                                                        \
+    "fused GEMM: cycles per split-k slice of the last block's reduction")                        \
+  X(gemm_fill_bytes_per_cycle, 4096.0, 1.0, 4096.0,                                              \
+    "fused GEMM: L2 bytes per cycle one SM receives (codebook fills, x stages)")                 \
+  X(gemm_hbm_efficiency, 0.859, 0.05, 1.0, "GEMM: fraction of measured HBM bandwidth")           \
+  X(gemm_l2_efficiency, 0.535, 0.05, 1.0, "GEMM: achievable fraction of measured L2 bandwidth")  \
+  X(gemm_overlap_exponent, 3.98, 1.0, 32.0, "GEMM: p of the smooth maximum of its limits")       \
+  X(gemm_dequant_cycles_per_lookup, 0.001, 0.001, 100.0,                                         \
+    "unfused GEMM: SM cycles per codebook lookup of the dequantize kernel")                      \
+  X(gemm_dequant_base_s, 1e-08, 1e-8, 1e-4, "unfused GEMM: fixed time of the dequantize kernel") \
+  X(gemm_cublas_efficiency, 0.924, 0.05, 1.0,                                                    \
+    "unfused GEMM: cuBLAS fraction of the measured fp16 tensor ceiling")                         \
+  X(gemm_cublas_base_s, 1e-08, 1e-8, 1e-4, "unfused GEMM: fixed time of the cuBLAS GEMM")        \
+  X(attn_base_s, 4.49e-06, 1e-8, 1e-4, "CQ attention: fixed GPU time of a launch")               \
+  X(attn_setup_cycles, 1510.0, 1.0, 1e6, "CQ attention: fixed setup cycles of a block")          \
+  X(attn_fill_bytes_per_cycle, 81.7, 1.0, 4096.0,                                                \
+    "CQ attention: L2 bytes per cycle one SM receives (codebook copies)")                        \
+  X(attn_table_cycles_per_entry, 131.0, 0.01, 1e4,                                               \
+    "CQ attention: cycles per query x centroid table entry and thread")                          \
+  X(attn_issue_per_tile, 241.0, 1.0, 1e4,                                                        \
+    "CQ attention: warp instructions per 16-token tile beyond the lookups")                      \
+  X(attn_issue_per_lookup, 11.0, 0.1, 200.0,                                                     \
+    "CQ attention: warp instructions per K-table + V lookup pair and lane (beyond v FMAs)")      \
+  X(attn_chain_cycles, 827.0, 1.0, 1e5, "CQ attention: latency of one warp's tile step")         \
+  X(attn_stream_cycles, 1.0, 1.0, 1e5,                                                           \
+    "CQ attention: shortest tile step of a warp (next tile's codes one HBM round trip ahead)")   \
+  X(attn_block_cycles, 543.0, 1.0, 1e6, "CQ attention: merge and epilogue cycles of a block")    \
+  X(attn_hbm_efficiency, 1.0, 0.05, 1.0, "CQ attention: fraction of measured HBM bandwidth")     \
+  X(attn_l2_efficiency, 0.788, 0.05, 1.0, "CQ attention: fraction of measured L2 bandwidth")     \
+  X(attn_combine_s, 2.05e-06, 1e-8, 1e-4, "CQ attention: fixed time of the combine kernel")      \
+  X(attn_overlap_exponent, 3.5, 1.0, 32.0, "CQ attention: p of the smooth maximum of limits")    \
   X(l2_slice_requests_per_s, 1.5e9, 1e7, 1e12,                                                   \
     "requests one L2 slice serves per second (hot codebook sectors read past L1 queue there)")
 

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <limits>
 
+#include "model/detail/attention_model.hpp"
+#include "model/detail/gemm_model.hpp"
 #include "model/detail/gemv_model.hpp"
 #include "model/detail/geometry.hpp"
 #include "model/terms.hpp"
@@ -189,6 +191,14 @@ Prediction predict(const PreparedProblem& p, const Candidate& c) {
   r.valid = true;
   if (p.problem.op == Op::gemv) {
     detail::gemv_kernel_terms(p, c, g, r);
+    return r;
+  }
+  if (p.problem.op == Op::gemm) {
+    detail::gemm_kernel_terms(p, c, g, r);
+    return r;
+  }
+  if (p.problem.op == Op::attention_decode) {
+    detail::attention_kernel_terms(p, c, g, r);
     return r;
   }
   kernel_terms(p, c, g, r);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "model/detail/attention_model.hpp"
+#include "model/detail/gemm_model.hpp"
 #include "model/detail/gemv_model.hpp"
 #include "model/terms.hpp"
 
@@ -96,84 +98,115 @@ const char* geometry(const PreparedProblem& p, const Candidate& c, Geometry& g) 
       break;
     }
     case Op::gemm: {
-      if (k % c.split_k != 0 || (k / c.split_k) % c.tile_k != 0)
-        return "split_k x tile_k must divide k";
-      if (c.tile_k % v != 0) return "tile_k must be a multiple of the vector size";
-      if (c.tile_m % 16 != 0 || c.tile_n % 16 != 0 || c.tile_k % 16 != 0)
-        return "gemm tiles must be multiples of 16 (tensor-core fragments)";
-      if (p.levels % c.cb_split != 0) return "cb_split must divide the residual levels";
-      if (vq.scope == Scope::per_tile &&
-          (vq.tile_cols % c.tile_k != 0 || vq.tile_rows % c.tile_n != 0 ||
-           (k / c.split_k) % vq.tile_cols != 0))
-        return "tiles must nest inside the codebook tiles";
-      if (c.fusion == Fusion::unfused && (c.split_k != 1 || c.cb_split != 1))
-        return "unfused runs the dequantize kernel without splits";
-      const int lv = p.levels / c.cb_split;
-      const std::int64_t m_tiles = div_up(m, c.tile_m);
-      const std::int64_t n_tiles = div_up(n, c.tile_n);
-      g.codebooks_per_block = lv;
-      g.codebooks_per_thread = lv;
-      g.resident_codebooks_shared = vq.scope == Scope::per_tensor ? 1 : 0;
-      g.fills_per_block = vq.scope == Scope::per_tile ? double(k / c.split_k / vq.tile_cols) : 1;
+      // The VQ GEMM (kernels/gemm_vq.hpp, gemm_vq_kernel.cuh, gemm_params.cpp). fused_regs
+      // (fusion shuffle or smem): a warp decodes 16 rows of W into mma A fragments, a block holds
+      // tile_n / 16 row tiles and threads / 32 warps, so k_groups = 16 x warps / tile_n warps
+      // share a row tile; tile_m tokens of x are staged in shared memory (two stages of k_groups
+      // chunks); the codebook sits whole in shared memory (n_smem = entries) or is read through
+      // L1 (n_smem = 0). unfused: the dequantize kernel (one thread per lane and chunk, 256
+      // threads) then cuBLAS. tile_k is not a kernel parameter: any value is accepted.
+      if (c.cb_split != 1) return "the gemm has no codebook-centric split (cb_split = 1)";
+      const int chunk_k = gemv_chunk_k(v, p.levels);
+      if (k % chunk_k != 0) return "k must be a multiple of the gemm k chunk";
+      const std::int64_t row_tiles = div_up(n, 16);
+      const std::int64_t chunks = k / chunk_k;
       if (c.fusion == Fusion::unfused) {
-        // Dequantize kernel: tile_n rows per block, lookups once, writes the fp16 weights.
-        g.blocks = n_tiles;
+        if (c.split_k != 1) return "unfused runs the dequantize kernel without splits";
+        g.blocks = div_up(row_tiles * chunks * 32, 256);
         g.lookups = p.lookups;
-        g.base_regs = 32;
-        g.stage_smem_bytes = 0;
+        g.base_regs = gemm_dequant_regs(v, p.levels);
         g.extra_hbm_bytes = double(n) * double(k) * 2.0;
         g.kernels = 2;
         break;
       }
-      g.blocks = m_tiles * n_tiles * c.split_k * c.cb_split;
-      g.lookups = p.lookups * double(m_tiles);
-      g.tensor_flops = p.tensor_flops;
-      g.stage_smem_bytes = c.tile_m * c.tile_k * 2 * 2;  // activation tile, double-buffered
-      const double k_total = double(k) * double(m_tiles) * double(n_tiles);
-      // mma operands read from shared memory: activation and weight tiles.
-      g.stage_smem_traffic = k_total * double(c.tile_m + c.tile_n) * 2.0;
-      if (c.fusion == Fusion::smem) {
-        g.stage_smem_bytes += c.tile_n * c.tile_k * 2 * 2;
-        g.stage_smem_traffic += k_total * double(c.tile_n) * 2.0;  // dequantized tile written
-      } else {
-        g.extra_cuda_ops = double(n) * double(k) * double(m_tiles) / 2.0;  // half2 shuffles
-        g.stage_smem_traffic -= k_total * double(c.tile_n) * 2.0;  // weights stay in registers
+      const int hi = vq.index_bits - 8;
+      const bool lattice = vq.lattice_entries > 0;
+      const bool smem = c.n_smem > 0;
+      if (!gemm_fused_instance(v, p.levels, hi, lattice, smem))
+        return "no fused gemm instance for this format and codebook placement";
+      if (c.n_reg != 0) return "the fused gemm has no register tier";
+      if (smem && c.n_smem != p.entries) return "the fused gemm holds all entries or none";
+      const int warps = c.threads / 32;
+      if (warps != 4 && warps != 8) return "the fused gemm runs 4 or 8 warps";
+      if (c.tile_m != 32 && c.tile_m != 64) return "the fused gemm tile_m is 32 or 64";
+      if (c.tile_n % 16 != 0 || (16 * warps) % c.tile_n != 0)
+        return "gemm tile_n must be 16 x warps / k_groups";
+      const int kg = 16 * warps / c.tile_n;
+      if (kg != 1 && kg != 2 && kg != 4) return "k_groups (16 x warps / tile_n) must be 1, 2 or 4";
+      const int tpb = warps / kg;
+      if (n % (16 * tpb) != 0) return "n must be a multiple of tile_n";
+      const bool per_tile = vq.scope == Scope::per_tile;
+      if (per_tile) {
+        if (int(vq.tile_cols) % chunk_k != 0) return "codebook tile columns must be whole chunks";
+        if (int(vq.tile_rows) % (16 * tpb) != 0) return "tile_n must divide the codebook tile rows";
+        if ((int(vq.tile_cols) / chunk_k) % kg != 0)
+          return "k_groups must divide the chunks of a codebook tile column";
+        if (c.split_k > k / int(vq.tile_cols)) return "split_k exceeds the codebook tile columns";
+      } else if (c.split_k > chunks) {
+        return "split_k exceeds the k chunks";
       }
-      g.base_regs = 64 + c.tile_m * c.tile_n / c.threads;
-      g.extra_l2_bytes =
-          p.codes_bytes * double(m_tiles - 1) + double(n_tiles - 1) * double(m) * double(k) * 2.0;
-      g.splits = c.split_k * c.cb_split;
-      g.reduction_outputs = double(m) * double(n);
+      const std::int64_t m_tiles = div_up(m, c.tile_m);
+      g.blocks = (n / (16 * tpb)) * m_tiles * c.split_k;
+      g.codebooks_per_block = p.levels;
+      g.codebooks_per_thread = p.levels;
+      g.resident_codebooks_shared = per_tile ? 0 : 1;
+      g.fills_per_block = per_tile ? double(div_up(k / int(vq.tile_cols), c.split_k)) : 1;
+      g.lookups = p.lookups * double(m_tiles);
+      g.tensor_flops = 2.0 * double(m_tiles * c.tile_m) * double(n) * double(k);
+      const int ep = v < 4 ? 4 : v;
+      g.stage_smem_bytes = 2 * kg * c.tile_m * (chunk_k + 4 * ep) * 2;
+      g.base_regs = gemm_fused_regs(v, p.levels, hi, lattice, smem, c.tile_m / 8);
+      g.extra_l2_bytes = p.codes_bytes * double(m_tiles - 1) +
+                         double(n / (16 * tpb) - 1) * double(m) * double(k) * 2.0;
+      g.splits = c.split_k;
+      g.reduction_outputs = c.split_k > 1 ? double(m) * double(n) : 0.0;
+      g.smem_bytes = g.stage_smem_bytes +
+                     (smem ? std::int64_t(p.levels) * p.entries * p.row_bytes * c.smem_copies : 0);
       break;
     }
     case Op::attention_decode:
     case Op::offload_decode:
     case Op::offload_prefill: {
       if (pr.op != Op::attention_decode) return "offload ops are modelled by the offload issue";
+      // The CQ decode-attention kernel (kernels/attention_cq.cu, token_split): one block per
+      // (query head, context split, sequence) of tile_n tokens, threads 256 or 512; shared
+      // memory holds the query x centroid table (fp32), the V codebook, the query and the
+      // warps' partials.
       if (c.fusion != Fusion::shuffle) return "attention_decode supports fusion=shuffle only";
       if (c.tile_m != 1 || c.tile_k != pr.head_dim)
         return "attention_decode uses tile_m = 1 and tile_k = head_dim";
-      if (c.split_k > pr.context) return "split_k exceeds the context";
-      if (p.codebook_groups % c.cb_split != 0)
-        return "cb_split must divide the channel groups of a head";
-      const int groups = p.codebook_groups / c.cb_split;
-      g.blocks = pr.batch * pr.kv_heads * c.split_k * c.cb_split;
-      g.codebooks_per_block = 2 * groups * p.levels;  // K and V
-      g.codebooks_per_thread = 2 * p.levels * int(div_up(groups, 32));
-      g.resident_codebooks_shared = 0;
+      if (pr.head_dim != 128 || vq.index_bits != 8 || vq.residuals != 1 || (v != 2 && v != 4) ||
+          vq.scope != Scope::per_head_group)
+        return "the CQ attention kernel reads cq-4 / cq-2 caches (VQ<2|4,8,1>, head_dim 128)";
+      if (c.dataflow != Dataflow::token_split || c.cb_split != 1)
+        return "the CQ attention kernel implements token_split only";
+      if (c.threads != 256 && c.threads != 512) return "attention threads must be 256 or 512";
+      if (c.tile_n < 16 || c.tile_n % 16 != 0) return "tokens per split must be a multiple of 16";
+      if (std::int64_t(c.split_k) != div_up(pr.context, c.tile_n))
+        return "split_k must be ceil(context / tokens per split)";
+      if (c.n_reg != 0 || c.n_smem != p.entries) return "CQ codebooks sit whole in shared memory";
+      const int groups = int(pr.head_dim) / v;
+      const int warps = c.threads / 32;
+      g.blocks = pr.batch * pr.q_heads * c.split_k;
+      g.codebooks_per_block = 2 * groups;
+      g.codebooks_per_thread = 2 * int(div_up(groups, 32));
       g.lookups = p.lookups;
       g.fma_ops = p.fma_ops;
-      g.stage_smem_bytes = int(pr.q_heads / pr.kv_heads * pr.head_dim * 4);  // queries, fp32
-      g.base_regs = 48;
+      g.stage_smem_bytes = 0;
+      g.base_regs = attention_cq_regs(v, warps);
       g.splits = c.split_k;
+      g.kernels = c.split_k > 1 ? 2 : 1;
       g.reduction_outputs = double(pr.batch * pr.q_heads) * double(pr.head_dim + 2);
-      if (c.cb_split > 1) {
-        // Partial scores of every token summed across the channel-group blocks before softmax.
-        g.reduction_outputs += double(pr.batch * pr.q_heads) * double(pr.context);
-        g.splits = std::max(g.splits, 1) * c.cb_split;
-      }
+      g.smem_bytes = std::int64_t(256) * groups * 4 + std::int64_t(256) * groups * v * 2 +
+                     pr.head_dim * 4 + std::int64_t(warps) * (pr.head_dim + 2) * 4;
       break;
     }
+  }
+  if (pr.op != Op::gemv) {
+    g.regs = g.base_regs;
+    if (g.smem_bytes > p.spec.max_smem_per_block_bytes)
+      return "shared memory per block exceeds the opt-in maximum";
+    return nullptr;
   }
   const std::int64_t smem_part = std::int64_t(c.n_smem - c.n_reg) * p.row_bytes;
   g.smem_bytes = smem_part * g.codebooks_per_block * c.smem_copies + g.stage_smem_bytes;

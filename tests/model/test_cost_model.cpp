@@ -161,11 +161,16 @@ TEST(CostModel, GemmAndAttentionRank) {
     const auto pa = prep(a, h100());
     const auto ra = rank_candidates(pa);
     ASSERT_FALSE(ra.empty()) << vq;
-    bool centric = false;
-    for (const auto& x : ra) centric |= x.candidate.dataflow == Dataflow::codebook_centric;
-    EXPECT_TRUE(centric);
+    // The CQ kernel implements token_split only (kernels/attention_params.cpp); the space is its.
+    for (const auto& x : ra) EXPECT_EQ(x.candidate.dataflow, Dataflow::token_split);
     EXPECT_GE(ra.front().prediction.time_s, pa.ideal_s);
-    EXPECT_LT(ra.front().prediction.time_s, dense_fp16_time_s(pa)) << vq;
+    // Without grouped-query sharing the compressed cache wins by far (H100, cq-4, batch 16,
+    // context 4096: 122 us measured against ~360 us for the fp16 bytes); with 4 query heads per
+    // kv head the CQ kernel redoes its lookups per query head and is about as fast as fp16
+    // (115 us measured), so that case is not asserted.
+    a.kv_heads = 32;
+    const auto pm = prep(a, h100());
+    EXPECT_LT(rank_candidates(pm).front().prediction.time_s, dense_fp16_time_s(pm) / 2) << vq;
   }
 }
 
