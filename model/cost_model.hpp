@@ -1,11 +1,9 @@
 // The cost model: for a Problem on a GPU and one Candidate, bytes per memory level, FLOPs,
 // occupancy, codebook tier hit fractions, bank conflicts, L1/L2 hits of global lookups, waves,
-// launch and reduction cost, the predicted time and the bound. Terms are in model/terms.hpp (one
-// function each); this file combines them:
-//
-//   time = max(hbm, l2, smem (incl. L1 sectors), compute, global-lookup latency)   (overlapping)
-//        + exposed codebook fill + split reduction + launch overhead                (not
-//        overlapping)
+// launch and reduction cost, the predicted time and the bound. Each implemented kernel family has
+// its own model of how it runs (model/detail/gemv_model.hpp, gemm_model.hpp,
+// attention_model.hpp), built from the terms of model/terms.hpp and combined by smooth maxima of
+// the overlapping limits plus the parts that do not overlap (fills, split-k reduction, launch).
 //
 // prepare() does everything that does not depend on the candidate once (histogram CDF, byte and
 // FLOP counts); predict() is then a few dozen flops with no allocation. See docs/model.md.

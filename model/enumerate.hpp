@@ -1,9 +1,9 @@
 // Candidate enumeration and ranking for one prepared problem.
 //
-// The space: placements n_reg in {0, 8, 16, 32} and n_smem from n_reg up to the stored entries in
-// powers of two (at least 16), shared-memory copies 1/2/4, L1 bypass when there is a global tier,
-// codebook-centric split factors dividing the codebooks a block holds, fusion modes (gemm:
-// shuffle, smem, unfused), tiles, threads 64..512 and split-K (the context split for attention).
+// The space is each kernel family's own: one candidate per distinct launch configuration of the
+// fused GEMV (register tier 0/4, shared-memory boundary, copies, L1 bypass, warps, split-k), of
+// the VQ GEMM (kernels/gemm_space: unfused + fused tiles, k groups, split-k, codebook placement)
+// and of the CQ decode attention (kernels/attention_space: threads x tokens per split).
 // Candidates that cannot run on the GPU (can_run) are dropped.
 #pragma once
 

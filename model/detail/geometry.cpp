@@ -25,21 +25,11 @@ const char* geometry(const PreparedProblem& p, const Candidate& c, Geometry& g) 
   g.blocks = 0;
   g.codebooks_per_block = 0;
   g.codebooks_per_thread = 0;
-  g.resident_codebooks_shared = 0;
-  g.fills_per_block = 1;
   g.lookups = 0;
-  g.fma_ops = 0;
   g.tensor_flops = 0;
-  g.extra_cuda_ops = 0;
-  g.stage_smem_traffic = 0;
   g.stage_smem_bytes = 0;
   g.base_regs = 0;
   g.extra_l2_bytes = 0;
-  g.extra_hbm_bytes = 0;
-  g.reduction_outputs = 0;
-  g.splits = 1;
-  g.kernels = 1;
-  g.persistent = false;
   g.smem_bytes = 0;
   g.regs = 0;
   if (c.threads < 32 || c.threads % 32 != 0) return "threads must be a positive multiple of 32";
@@ -77,14 +67,9 @@ const char* geometry(const PreparedProblem& p, const Candidate& c, Geometry& g) 
         return "tiles must nest inside the codebook tiles";
       const std::int64_t row_tiles = div_up(n, 16);
       g.blocks = div_up(row_tiles, warps) * c.split_k;
-      g.persistent = true;
       g.codebooks_per_block = p.levels;
       g.codebooks_per_thread = p.levels;
-      g.resident_codebooks_shared = per_tile ? 0 : 1;
-      // per_tile: a k slice spans ceil(tile columns / split_k) tiles, each refilled.
-      g.fills_per_block = per_tile ? double(div_up(max_split, c.split_k)) : 1;
       g.lookups = p.lookups;
-      g.fma_ops = 0;
       // mma: 16 rows x (batch padded to 8 or 16) x k per row tile.
       g.tensor_flops = 2.0 * double(row_tiles * 16) * double(m <= 8 ? 8 : 16) * double(k);
       g.stage_smem_bytes = 0;
@@ -93,8 +78,6 @@ const char* geometry(const PreparedProblem& p, const Candidate& c, Geometry& g) 
                                      : c.n_smem > 0 ? 1
                                                     : 0);
       g.extra_l2_bytes = double(div_up(row_tiles, warps) - 1) * double(m * k * 2);
-      g.splits = c.split_k;
-      g.reduction_outputs = double(m * n);
       break;
     }
     case Op::gemm: {
@@ -115,8 +98,6 @@ const char* geometry(const PreparedProblem& p, const Candidate& c, Geometry& g) 
         g.blocks = div_up(row_tiles * chunks * 32, 256);
         g.lookups = p.lookups;
         g.base_regs = gemm_dequant_regs(v, p.levels);
-        g.extra_hbm_bytes = double(n) * double(k) * 2.0;
-        g.kernels = 2;
         break;
       }
       const int hi = vq.index_bits - 8;
@@ -149,8 +130,6 @@ const char* geometry(const PreparedProblem& p, const Candidate& c, Geometry& g) 
       g.blocks = (n / (16 * tpb)) * m_tiles * c.split_k;
       g.codebooks_per_block = p.levels;
       g.codebooks_per_thread = p.levels;
-      g.resident_codebooks_shared = per_tile ? 0 : 1;
-      g.fills_per_block = per_tile ? double(div_up(k / int(vq.tile_cols), c.split_k)) : 1;
       g.lookups = p.lookups * double(m_tiles);
       g.tensor_flops = 2.0 * double(m_tiles * c.tile_m) * double(n) * double(k);
       const int ep = v < 4 ? 4 : v;
@@ -158,8 +137,6 @@ const char* geometry(const PreparedProblem& p, const Candidate& c, Geometry& g) 
       g.base_regs = gemm_fused_regs(v, p.levels, hi, lattice, smem, c.tile_m / 8);
       g.extra_l2_bytes = p.codes_bytes * double(m_tiles - 1) +
                          double(n / (16 * tpb) - 1) * double(m) * double(k) * 2.0;
-      g.splits = c.split_k;
-      g.reduction_outputs = c.split_k > 1 ? double(m) * double(n) : 0.0;
       g.smem_bytes = g.stage_smem_bytes +
                      (smem ? std::int64_t(p.levels) * p.entries * p.row_bytes * c.smem_copies : 0);
       break;
@@ -191,12 +168,8 @@ const char* geometry(const PreparedProblem& p, const Candidate& c, Geometry& g) 
       g.codebooks_per_block = 2 * groups;
       g.codebooks_per_thread = 2 * int(div_up(groups, 32));
       g.lookups = p.lookups;
-      g.fma_ops = p.fma_ops;
       g.stage_smem_bytes = 0;
       g.base_regs = attention_cq_regs(v, warps);
-      g.splits = c.split_k;
-      g.kernels = c.split_k > 1 ? 2 : 1;
-      g.reduction_outputs = double(pr.batch * pr.q_heads) * double(pr.head_dim + 2);
       g.smem_bytes = std::int64_t(256) * groups * 4 + std::int64_t(256) * groups * v * 2 +
                      pr.head_dim * 4 + std::int64_t(warps) * (pr.head_dim + 2) * 4;
       break;

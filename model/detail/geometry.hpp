@@ -13,24 +13,13 @@ namespace vqt::detail {
 // memset costs a measurable share of predict()).
 struct Geometry {
   std::int64_t blocks;
-  int codebooks_per_block;        // codebooks (level x scope instance) whose entries a block places
-  int codebooks_per_thread;       // of those, the ones one thread looks up (register tier copies)
-  int resident_codebooks_shared;  // 1 when all blocks of an SM share the same codebooks
-  double fills_per_block;         // times a block (re)loads its on-chip codebook part
-  double lookups;                 // lookups of the whole kernel (gemm repeats them per M tile)
-  double fma_ops;
+  int codebooks_per_block;   // codebooks (level x scope instance) whose entries a block places
+  int codebooks_per_thread;  // of those, the ones one thread looks up (register tier copies)
+  double lookups;            // lookups of the whole kernel (gemm repeats them per M tile)
   double tensor_flops;
-  double extra_cuda_ops;      // fusion shuffles
-  double stage_smem_traffic;  // bytes of tile staging through shared memory (all blocks)
-  int stage_smem_bytes;       // shared memory a block needs for tiles
+  int stage_smem_bytes;  // shared memory a block needs for tiles
   int base_regs;
-  double extra_l2_bytes;     // re-reads that hit L2 (activations, codes per M tile)
-  double extra_hbm_bytes;    // beyond compulsory (unfused: dequantized weights)
-  double reduction_outputs;  // values combined across splits
-  int splits;
-  int kernels;
-  bool persistent;  // blocks = work items, run by a grid of min(items, resident slots) blocks
-                    // that fill a per-tensor codebook once each (the fused GEMV)
+  double extra_l2_bytes;  // re-reads that hit L2 (activations, codes per M tile)
   // Shared memory and registers of one block.
   std::int64_t smem_bytes;
   int regs;
