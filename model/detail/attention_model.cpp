@@ -3,16 +3,12 @@
 #include <algorithm>
 #include <cmath>
 
-#include "model/detail/gemv_model.hpp"
+#include "model/detail/combine.hpp"
 #include "model/terms.hpp"
 
 namespace vqt::detail {
 
 namespace {
-
-double div_up(double a, double b) {
-  return std::ceil(a / b);
-}
 
 constexpr double kEntries = 256;  // 8-bit CQ codes
 
@@ -40,17 +36,17 @@ void attention_kernel_terms(const PreparedProblem& p, const Candidate& c, const 
 
   // Blocks: the busiest SM runs ceil(blocks / SMs) of them, `conc` at a time.
   const double blocks = double(g.blocks);
-  const double blocks_on_sm = div_up(blocks, sms);
+  const double blocks_on_sm = ceil_ratio(blocks, sms);
   const double conc = std::min(double(std::max(1, r.occ.blocks_per_sm)), blocks_on_sm);
-  const double rounds = div_up(blocks_on_sm, conc);
+  const double rounds = ceil_ratio(blocks_on_sm, conc);
   const double warps_on_sm = conc * warps;
-  r.waves = div_up(blocks, sms * std::max(1, r.occ.blocks_per_sm));
+  r.waves = ceil_ratio(blocks, sms * std::max(1, r.occ.blocks_per_sm));
   r.wave_eff = blocks / (blocks_on_sm * sms);
 
   // One warp's 16-token tile: 16 K-table and 16 V-codebook lookups per group of the lane, v FMAs
   // per V lookup, the transpose reduction and the online softmax (attn_issue_per_tile).
   const double tokens = std::min(double(c.tile_n), double(pr.context));
-  const double iters = div_up(div_up(tokens, 16), warps);
+  const double iters = ceil_ratio(ceil_ratio(tokens, 16), warps);
   const double lookups = 16.0 * gpl;
   const double issue = k.attn_issue_per_tile + lookups * (k.attn_issue_per_lookup + v);
   // Shared memory: table reads (4 bytes a lane: one wavefront), V rows (v x 2 bytes a lane),
@@ -105,19 +101,11 @@ void attention_kernel_terms(const PreparedProblem& p, const Candidate& c, const 
   const double main_lim[3] = {sm_s, r.hbm_s, r.l2_s};
   r.time_s = smooth_max(main_lim, 3, k.attn_overlap_exponent) + r.launch_s + combine_s;
 
-  r.bound = Bound::hbm;
-  double top = r.hbm_s;
-  auto consider = [&](double x, Bound b) {
-    if (x > top) {
-      top = x;
-      r.bound = b;
-    }
-  };
-  consider(r.l2_s, Bound::l2);
-  consider(r.latency_s, Bound::l2);
-  consider(r.smem_s, Bound::smem);
-  consider(r.compute_s, Bound::compute);
-  consider(r.fill_s + r.launch_s + combine_s, Bound::launch);
+  r.bound = largest_bound(r.hbm_s, {{r.l2_s, Bound::l2},
+                                    {r.latency_s, Bound::l2},
+                                    {r.smem_s, Bound::smem},
+                                    {r.compute_s, Bound::compute},
+                                    {r.fill_s + r.launch_s + combine_s, Bound::launch}});
 }
 
 }  // namespace vqt::detail

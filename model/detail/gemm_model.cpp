@@ -3,16 +3,12 @@
 #include <algorithm>
 #include <cmath>
 
-#include "model/detail/gemv_model.hpp"
+#include "model/detail/combine.hpp"
 #include "model/terms.hpp"
 
 namespace vqt::detail {
 
 namespace {
-
-double div_up(double a, double b) {
-  return std::ceil(a / b);
-}
 
 // Registers of the fused GEMM instances, read with `nvcc --resource-usage` (CUDA 13.0, sm_90a,
 // -O3, __launch_bounds__(256)) of kernels/gemm_vq_v4.cu and gemm_vq_v8.cu: vq_gemm_kernel<V, R,
@@ -52,7 +48,7 @@ void unfused_terms(const PreparedProblem& p, const Geometry& g, Prediction& r) {
   const double gm_lim[2] = {tensor_s, gemm_hbm_s};
   const double gm_s = smooth_max(gm_lim, 2, k.gemm_overlap_exponent) + k.gemm_cublas_base_s;
 
-  r.waves = div_up(double(g.blocks), sms * std::max(1, r.occ.blocks_per_sm));
+  r.waves = ceil_ratio(double(g.blocks), sms * std::max(1, r.occ.blocks_per_sm));
   r.wave_eff = wave_efficiency(g.blocks, s.sm_count);
   r.frac_reg = 0;
   r.frac_smem = 0;
@@ -128,21 +124,21 @@ void gemm_kernel_terms(const PreparedProblem& p, const Candidate& c, const Geome
   const double steps = double(chunk_k / (4 * ep));
   const double mmas = steps * double(ep / 4) * nt;  // per warp and chunk
   const double chunks = double(pr.k / chunk_k);
-  double slice_chunks = div_up(chunks, c.split_k);
+  double slice_chunks = ceil_ratio(chunks, c.split_k);
   double tiles_per_slice = 0;
   if (per_tile) {
-    tiles_per_slice = div_up(double(pr.k / vq.tile_cols), c.split_k);
+    tiles_per_slice = ceil_ratio(double(pr.k / vq.tile_cols), c.split_k);
     slice_chunks = tiles_per_slice * double(vq.tile_cols / chunk_k);
   }
-  const double iters = div_up(slice_chunks, kg);
+  const double iters = ceil_ratio(slice_chunks, kg);
 
   // Blocks: the busiest SM runs ceil(blocks / SMs) of them, `conc` at a time.
   const double blocks = double(g.blocks);
-  const double blocks_on_sm = div_up(blocks, sms);
+  const double blocks_on_sm = ceil_ratio(blocks, sms);
   const double conc = std::min(double(std::max(1, r.occ.blocks_per_sm)), blocks_on_sm);
-  const double rounds = div_up(blocks_on_sm, conc);
+  const double rounds = ceil_ratio(blocks_on_sm, conc);
   const double warps_on_sm = conc * warps;
-  r.waves = div_up(blocks, sms * std::max(1, r.occ.blocks_per_sm));
+  r.waves = ceil_ratio(blocks, sms * std::max(1, r.occ.blocks_per_sm));
   r.wave_eff = blocks / (blocks_on_sm * sms);
 
   // Codebook lookups of one warp and chunk: 16 per lane (16 warp requests).
@@ -213,7 +209,7 @@ void gemm_kernel_terms(const PreparedProblem& p, const Candidate& c, const Geome
   const double fill_bytes = smem ? double(p.levels) * double(p.entries) * p.row_bytes : 0.0;
   const double fills = per_tile ? tiles_per_slice : 1.0;
   const double fill_cycles =
-      smem ? fills * (std::max(div_up(double(p.levels) * double(p.entries), c.threads) *
+      smem ? fills * (std::max(ceil_ratio(double(p.levels) * double(p.entries), c.threads) *
                                    k.gemm_fill_load_cycles,
                                conc * fill_bytes / fill_rate) +
                       fill_bytes * c.smem_copies / 128.0)
@@ -252,19 +248,11 @@ void gemm_kernel_terms(const PreparedProblem& p, const Candidate& c, const Geome
   const double main_lim[3] = {sm_s, r.hbm_s, r.l2_s};
   r.time_s = smooth_max(main_lim, 3, k.gemm_overlap_exponent) + r.launch_s;
 
-  r.bound = Bound::hbm;
-  double top = r.hbm_s;
-  auto consider = [&](double x, Bound b) {
-    if (x > top) {
-      top = x;
-      r.bound = b;
-    }
-  };
-  consider(r.l2_s, Bound::l2);
-  consider(r.latency_s, Bound::l2);
-  consider(r.smem_s, Bound::smem);
-  consider(r.compute_s, Bound::compute);
-  consider(r.fill_s + r.reduction_s + r.launch_s, Bound::launch);
+  r.bound = largest_bound(r.hbm_s, {{r.l2_s, Bound::l2},
+                                    {r.latency_s, Bound::l2},
+                                    {r.smem_s, Bound::smem},
+                                    {r.compute_s, Bound::compute},
+                                    {r.fill_s + r.reduction_s + r.launch_s, Bound::launch}});
 }
 
 }  // namespace vqt::detail

@@ -13,10 +13,6 @@ constexpr double kSectorBytes = 32.0;
 constexpr double kCodesPerLaneChunk = 16;  // one 16-byte code load per lane and chunk
 constexpr double kLanes = 32;
 
-double div_up(double a, double b) {
-  return std::ceil(a / b);
-}
-
 // Probability that at least one of `n` independent lookups falls in a tier holding `f` of them.
 double any_of(double f, double n) {
   if (f <= 0) return 0.0;
@@ -46,15 +42,6 @@ int gemv_kernel_regs(int v, int levels, int index_bits, bool lattice, int tier) 
   return kRegs[vi][ri][hi][tier];
 }
 
-double smooth_max(const double* x, int n, double p) {
-  double top = 0;
-  for (int i = 0; i < n; ++i) top = std::max(top, x[i]);
-  if (top <= 0) return 0.0;
-  double s = 0;
-  for (int i = 0; i < n; ++i) s += std::pow(x[i] / top, p);
-  return top * std::pow(s, 1.0 / p);
-}
-
 void gemv_kernel_terms(const PreparedProblem& p, const Candidate& c, const Geometry& g,
                        Prediction& r) {
   const GpuSpec& s = p.spec;
@@ -72,19 +59,19 @@ void gemv_kernel_terms(const PreparedProblem& p, const Candidate& c, const Geome
   const double items = double(g.blocks);
   const double slots = sms * r.occ.blocks_per_sm;
   const double grid = std::min(items, slots);
-  const double items_per_block = div_up(items, grid);
-  const double blocks_on_sm = div_up(grid, sms);
+  const double items_per_block = ceil_ratio(items, grid);
+  const double blocks_on_sm = ceil_ratio(grid, sms);
   r.waves = items_per_block;
   r.wave_eff = items / (items_per_block * blocks_on_sm * sms);
 
   // Chunk steps of the busiest warp.
   const int chunk_k = gemv_chunk_k(p.vec_size, p.levels);
   const double chunks = double(pr.k / chunk_k);
-  double chunks_per_item = div_up(chunks, c.split_k);
+  double chunks_per_item = ceil_ratio(chunks, c.split_k);
   double tiles_per_item = 0;
   if (per_tile) {
     const double tiles = double(pr.k / vq.tile_cols);
-    tiles_per_item = div_up(tiles, c.split_k);
+    tiles_per_item = ceil_ratio(tiles, c.split_k);
     chunks_per_item = tiles_per_item * double(vq.tile_cols / chunk_k);
   }
   const double steps = items_per_block * chunks_per_item;
@@ -157,13 +144,13 @@ void gemv_kernel_terms(const PreparedProblem& p, const Candidate& c, const Geome
       (chunks_per_item * smooth_max(lat_limits, 2, k.overlap_exponent) + k.gemv_item_cycles) / clk;
   // The busiest SM's pipes (4 issue slots, one L1 wavefront per cycle) over all the warp chunks
   // it runs: items are dealt round-robin, so an SM runs ceil(items / SMs) of them.
-  const double sm_chunks = div_up(items, sms) * warps * chunks_per_item;
+  const double sm_chunks = ceil_ratio(items, sms) * warps * chunks_per_item;
   const double issue_s = sm_chunks * issue / (s.sub_partitions_per_sm * k.fp32_efficiency) / clk;
   const double lsu_s = sm_chunks * lsu / k.smem_efficiency / clk;
 
   // Bytes: compulsory (codes, codebooks, x, y), x re-read from L2 by every row block, global
   // lookups that miss L1 (32-byte sectors), fills and split-k partials.
-  const double total_chunks = double(div_up(double(pr.n), 16.0)) * chunks;
+  const double total_chunks = double(ceil_ratio(double(pr.n), 16.0)) * chunks;
   const double fill_bytes = c.n_smem > 0 ? double(c.n_smem) * p.row_bytes * p.levels : 0.0;
   const double fills = per_tile ? items * tiles_per_item : std::min(items, slots);
   const double red_bytes = reduction_bytes(double(pr.m * pr.n), c.split_k) * k.atomic_cost_factor;
@@ -221,23 +208,14 @@ void gemv_kernel_terms(const PreparedProblem& p, const Candidate& c, const Geome
   const double main_s = smooth_max(main_limits, 6, k.overlap_exponent);
   r.time_s = main_s + r.fill_s + r.reduction_s + r.launch_s;
   // The bound: the largest of the limits, by where its time goes.
-  r.bound = Bound::hbm;
-  double top = std::max(r.hbm_s, steps * stream_cycles / clk);
   r.l2_s = std::max(l2_busy_s, hot_s);
-  if (r.l2_s > top) {
-    top = r.l2_s;
-    r.bound = Bound::l2;
-  }
-  auto consider = [&](double x, Bound b) {
-    if (x > top) {
-      top = x;
-      r.bound = b;
-    }
-  };
-  consider(steps * chain_cycles / clk, Bound::l2);  // latency of lookups and the chain
-  consider(r.smem_s, Bound::smem);
-  consider(r.compute_s, Bound::compute);
-  consider(r.fill_s + r.reduction_s + r.launch_s, Bound::launch);
+  // The code stream's round trips count as HBM time; the lookups' latency chain as l2.
+  r.bound = largest_bound(std::max(r.hbm_s, steps * stream_cycles / clk),
+                          {{r.l2_s, Bound::l2},
+                           {steps * chain_cycles / clk, Bound::l2},
+                           {r.smem_s, Bound::smem},
+                           {r.compute_s, Bound::compute},
+                           {r.fill_s + r.reduction_s + r.launch_s, Bound::launch}});
 }
 
 }  // namespace vqt::detail

@@ -13,6 +13,7 @@
 #pragma once
 
 #include "model/cost_model.hpp"
+#include "model/detail/combine.hpp"
 #include "model/detail/geometry.hpp"
 
 namespace vqt::detail {
@@ -24,8 +25,5 @@ void gemv_kernel_terms(const PreparedProblem& p, const Candidate& c, const Geome
 // Registers per thread of the kernel instance for (v, r, code bits, lattice, tier 0/1/2 = global /
 // shared / registers+shared), as ptxas allocates them (table in gemv_model.cpp).
 int gemv_kernel_regs(int v, int levels, int index_bits, bool lattice, int tier);
-
-// (sum x_i^p)^(1/p) of non-negative terms: the smooth maximum of limits that overlap partly.
-double smooth_max(const double* x, int n, double p);
 
 }  // namespace vqt::detail

@@ -101,3 +101,12 @@ TEST(GemvModel, MoreItemsPerBlockTakeLongerAndPartialWavesShow) {
   EXPECT_GT(eight.reduction_s, 0.0);
   EXPECT_EQ(one.reduction_s, 0.0);
 }
+
+TEST(ModelCombine, LargestBoundTakesTheFirstStrictlyLargerLimit) {
+  using detail::largest_bound;
+  EXPECT_EQ(largest_bound(5.0, {{4.0, Bound::l2}, {5.0, Bound::smem}}), Bound::hbm);  // ties stay
+  EXPECT_EQ(largest_bound(1.0, {{4.0, Bound::l2}, {4.0, Bound::smem}}), Bound::l2);
+  EXPECT_EQ(largest_bound(1.0, {{2.0, Bound::l2}, {3.0, Bound::compute}, {2.5, Bound::launch}}),
+            Bound::compute);
+  EXPECT_EQ(largest_bound(0.0, {}), Bound::hbm);
+}
