@@ -23,6 +23,7 @@ pkgs=(
   "libboost-program-options-dev:/usr/include/boost/program_options.hpp"
   "libsqlite3-dev:/usr/include/sqlite3.h"
   "sqlite3:/usr/bin/sqlite3"
+  "xz-utils:/usr/bin/xz"
   "nlohmann-json3-dev:/usr/include/nlohmann/json.hpp"
   "libgtest-dev:/usr/include/gtest/gtest.h"
   "libgmock-dev:/usr/include/gmock/gmock.h"

@@ -1,0 +1,86 @@
+// cpu tier: the committed H100 coefficients judged on the committed H100 measurements
+// (bench/results/data/*.db.xz) must not get worse than the figures in
+// tests/tuner/accuracy_thresholds.json (MAPE, model top-1 within 5 %, model-top-k within 2 %).
+// Each test decompresses one database into the build directory and runs
+// `vqtune accuracy --db F --coefficients J --json` (no fit, no GPU).
+// VQT_ACCURACY_COEFFICIENTS_DIR=dir judges the coefficients files of that directory instead of
+// bench/results/data (to try a new fit against the floor before committing it).
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <iomanip>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "tests/cli/run_cli.hpp"
+
+namespace fs = std::filesystem;
+using vqt::test::quote;
+using vqt::test::run_cli;
+using vqt::test::slurp;
+
+namespace {
+
+const fs::path kData = fs::path(VQT_SOURCE_DIR) / "bench" / "results" / "data";
+
+nlohmann::json thresholds() {
+  return nlohmann::json::parse(
+      slurp(fs::path(VQT_SOURCE_DIR) / "tests" / "tuner" / "accuracy_thresholds.json"));
+}
+
+// Decompresses bench/results/data/<name>.db.xz into the build tree (a fresh file every run).
+fs::path decompress(const std::string& name) {
+  const fs::path dir = fs::path(VQT_BINARY_DIR) / "tests" / "tuner" / "accuracy_h100";
+  fs::create_directories(dir);
+  const fs::path db = dir / (name + ".db");
+  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(db.string() + suffix);
+  const std::string cmd =
+      "xz -dc " + quote((kData / (name + ".db.xz")).string()) + " > " + quote(db.string());
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd << " (xz-utils: scripts/setup.sh installs it)";
+  return db;
+}
+
+void check(const std::string& name) {
+  const nlohmann::json t = thresholds();
+  ASSERT_TRUE(t["files"].contains(name)) << name << " not in accuracy_thresholds.json";
+  const nlohmann::json& f = t["files"][name];
+  const char* dir_env = std::getenv("VQT_ACCURACY_COEFFICIENTS_DIR");
+  const fs::path coef =
+      (dir_env ? fs::path(dir_env) : kData) / f["coefficients"].get<std::string>();
+  const fs::path db = decompress(name);
+  const auto r =
+      run_cli({"accuracy", "--db", db.string(), "--coefficients", coef.string(), "--json"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["coefficients"], "file");
+  EXPECT_EQ(j["problems"].get<int>(), f["problems"].get<int>());
+  EXPECT_EQ(j["points"].get<int>(), f["points"].get<int>());
+
+  const double mape = j["mape"], top1 = j["top1_within_5pct"], topk = j["topk_within_2pct"];
+  const nlohmann::json& today = f["today"];
+  const double mape_max = today["mape"].get<double>() + t["mape_margin"].get<double>();
+  const double share_margin = t["share_margin"];
+  const double top1_min = today["top1_within_5pct"].get<double>() - share_margin;
+  const double topk_min = today["topk_within_2pct"].get<double>() - share_margin;
+  std::ostringstream now;
+  now << std::setprecision(4) << name << " with " << coef.filename().string() << ": mape " << mape
+      << ", top1_within_5pct " << top1 << ", topk_within_2pct " << topk
+      << " (accuracy_thresholds.json 'today': " << today.dump() << ")";
+  std::cout << now.str() << "\n";
+  EXPECT_LE(mape, mape_max) << now.str();
+  EXPECT_GE(top1, top1_min) << now.str();
+  EXPECT_GE(topk, topk_min) << now.str();
+}
+
+}  // namespace
+
+TEST(AccuracyH100, GemvLlama7bAnd3_8b) {
+  check("h100-gemv-70");
+}
+TEST(AccuracyH100, GemvLlama65b) {
+  check("h100-gemv-llama65b");
+}
+TEST(AccuracyH100, GemmAndAttention) {
+  check("h100-gemm-attention");
+}
