@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "cli/common.hpp"
+#include "cli/tune_table.hpp"
 #include "vq/error.hpp"
 
 #ifdef VQT_CLI_HAS_CUDA
@@ -199,10 +200,10 @@ int run_tune(const Args& args) {
             << (model.measured_ceilings ? "measured" : "datasheet (run vqtune measure first)")
             << "\n";
   const auto t0 = std::chrono::steady_clock::now();
-  std::cout << std::left << std::setw(48) << "problem" << std::setw(8) << "timed" << std::setw(8)
-            << "of" << std::setw(9) << "resumed" << std::setw(12) << "best us" << std::setw(12)
-            << "top1/best"
-            << "winner\n";
+  std::vector<std::string> keys;
+  for (const auto& p : problems) keys.push_back(p.key());
+  const TuneTable table(keys);
+  std::cout << table.header() << "\n";
   std::map<Op, OpTotals> totals;
   const std::int64_t gemm_gpu_id = repo.upsert_gpu(s.gpu);
   for (std::size_t i = 0; i < problems.size(); ++i) {
@@ -234,10 +235,9 @@ int run_tune(const Args& args) {
         if (t.candidate == out.model_top1 && t.status == db::Status::ok)
           ratio << std::fixed << std::setprecision(3) << t.median_s / w.median_s;
     }
-    std::cout << std::left << std::setw(48) << problems[i].key() << std::setw(8)
-              << out.trials.size() - out.resumed << std::setw(8) << out.runnable << std::setw(9)
-              << out.resumed << std::setw(12) << best.str() << std::setw(12)
-              << (ratio.str().empty() ? "-" : ratio.str()) << winner << "\n";
+    std::cout << table.row(keys[i], out.trials.size() - out.resumed, out.runnable, out.resumed,
+                           best.str(), ratio.str().empty() ? "-" : ratio.str(), winner)
+              << "\n";
   }
   repo.finish_run(s.run_id);
   const auto rows = repo.recompute_heuristics();
