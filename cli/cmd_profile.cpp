@@ -1,12 +1,18 @@
-// vqtune profile: one GEMV candidate on this GPU: the model's bytes per level next to what the
-// hardware counters (CUPTI range profiler) counted, and the predicted time next to the CUPTI-timed
-// one. The data, the validation against the fp64 reference and the timing are the tuner's
-// (tuner::GemvMeasurer); the counters come from profiler::CounterProfiler, after the timing.
+// vqtune profile: one candidate of a GEMV, GEMM or CQ decode-attention problem on this GPU: the
+// model's bytes per level next to what the hardware counters (CUPTI range profiler) counted, and
+// the predicted time next to the CUPTI-timed one. The data, the validation against the fp64
+// reference and the timing are the tuner's (tuner::GemvMeasurer, GemmMeasurer,
+// AttentionMeasurer); the counters come from profiler::CounterProfiler, after the timing, over the
+// measurer's launch_fn (every kernel of the launch in one range: dequantize + cuBLAS for an
+// unfused GEMM, split + combine for attention with several splits). Flags: cli/profile_args.hpp.
+#include <functional>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <sstream>
 
 #include "cli/common.hpp"
+#include "cli/profile_args.hpp"
 #include "model/candidate.hpp"
 #include "model/problem.hpp"
 #include "vq/error.hpp"
@@ -17,10 +23,14 @@
 #include "cli/profile_report.hpp"
 #include "db/repository.hpp"
 #include "db/schema.hpp"
+#include "kernels/attention_space.hpp"
+#include "kernels/gemm_space.hpp"
 #include "model/enumerate.hpp"
 #include "profiler/ceilings.hpp"
 #include "profiler/counters.hpp"
+#include "tuner/attention_measurer.hpp"
 #include "tuner/ceilings_store.hpp"
+#include "tuner/gemm_measurer.hpp"
 #include "tuner/gemv_measurer.hpp"
 #include "tuner/stored_model.hpp"
 #endif
@@ -29,79 +39,55 @@ namespace vqt::cli {
 
 namespace {
 
-constexpr int kMaxGemvBatch = 16;  // kernels/gemv_params.hpp kGemvMaxBatch
+#ifdef VQT_CLI_HAS_CUDA
 
-struct ProfileArgs {
-  Problem problem;
-  std::optional<Candidate> candidate;
-  std::string replay = "user";
-  std::string db;
-  std::uint64_t seed = 1;
-  double cap_s = 1.0;
-  int device = 0;
-  Format format = Format::table;
+const char* kernels_name(Op op) {
+  return op == Op::gemm ? "GEMM" : op == Op::attention_decode ? "decode-attention" : "GEMV";
+}
+
+// gemm / attention: a --candidate outside the kernels' own search space (host code, the one
+// `vqtune tune` ranks and times) is bad input, found before the GPU is touched.
+void check_kernel_space(const ProfileArgs& a) {
+  const Problem& p = a.problem;
+  if (p.op == Op::gemv) return;
+  std::vector<Candidate> space;
+  try {
+    space = p.op == Op::gemm ? gemm_space_candidates(p) : attention_space_candidates(p);
+  } catch (const InputError& e) {
+    const std::string w = e.what();
+    throw InputError(w.rfind("--", 0) == 0 ? w : (p.op == Op::gemm ? "--vq: " : "--kv: ") + w);
+  }
+  if (space.empty())
+    throw InputError(std::string("the ") + kernels_name(p.op) +
+                     " kernels have no configuration for " + p.key());
+  if (!a.candidate) return;
+  for (const Candidate& c : space)
+    if (c == *a.candidate) return;
+  throw InputError("--candidate: not one of the " + std::to_string(space.size()) + " " +
+                   kernels_name(p.op) + " configurations of " + p.key() +
+                   " (vqtune tune prints and stores their keys)");
+}
+
+// The op's measurer and its launch_fn (the launch measure() times).
+struct OpMeasurer {
+  std::unique_ptr<tuner::Measurer> meas;
+  std::function<profiler::LaunchFn(const Candidate&)> launch_fn;
 };
 
-po::options_description profile_flags() {
-  po::options_description desc(
-      "vqtune profile: one GEMV candidate on this GPU, the model's bytes per level next to the "
-      "hardware counters");
-  desc.add_options()("help,h", "this help")("op", po::value<std::string>()->default_value("gemv"),
-                                            "operation (gemv is profiled so far)")(
-      "vq", po::value<std::string>(), "VQ preset or vq:v,b,r (required)")(
-      "n", po::value<std::int64_t>(), "output features (required)")("k", po::value<std::int64_t>(),
-                                                                    "input features (required)")(
-      "batch", po::value<std::int64_t>()->default_value(1), "batch, 1..16")(
-      "candidate", po::value<std::string>(),
-      "candidate key (vqtune tune / export print them); default: the model's top-1 that the "
-      "kernels implement")(
-      "db", po::value<std::string>(),
-      "read the stored ceilings and coefficients of this GPU class (read-only)")(
-      "replay", po::value<std::string>()->default_value("user"),
-      "user (run the launch once per pass, L2 cleaned before each) | kernel (CUPTI replays each "
-      "kernel)")("seed", po::value<std::uint64_t>()->default_value(1), "seed of the data")(
-      "cap-s", po::value<double>()->default_value(1.0), "time cap of the timing, seconds")(
-      "device", po::value<int>()->default_value(0), "CUDA device index");
-  add_format_flags(desc);
-  return desc;
+template <class M>
+OpMeasurer make_measurer(profiler::Profiler& prof, const profiler::ConvergenceRule& rule,
+                         std::uint64_t seed) {
+  auto m = std::make_unique<M>(prof, rule, seed);
+  M* raw = m.get();
+  return {std::move(m), [raw](const Candidate& c) { return raw->launch_fn(c); }};
 }
 
-// Every flag checked before a GPU is touched, so bad input is exit 2 on any machine.
-ProfileArgs parse_profile_args(const po::variables_map& vm) {
-  ProfileArgs a;
-  const Op op = parse_op(vm["op"].as<std::string>());
-  if (op != Op::gemv)
-    throw InputError("--op: only gemv can be profiled by this build (accepted: gemv)");
-  if (!vm.count("vq")) throw InputError("--vq is required (a preset, e.g. aqlm-3, or vq:v,b,r)");
-  if (!vm.count("n") || !vm.count("k")) throw InputError("--n and --k are required");
-  const std::int64_t batch = vm["batch"].as<std::int64_t>();
-  if (batch < 1 || batch > kMaxGemvBatch)
-    throw InputError("--batch: " + std::to_string(batch) + " is out of range (accepted: 1..16)");
-  a.problem = Problem::matmul(op, parse_vq(vm["vq"].as<std::string>()), batch,
-                              vm["n"].as<std::int64_t>(), vm["k"].as<std::int64_t>());
-  a.problem.validate();
-  if (vm.count("candidate")) {
-    try {
-      a.candidate = Candidate::from_key(vm["candidate"].as<std::string>());
-    } catch (const InputError& e) {
-      throw InputError(std::string("--candidate: ") + e.what());
-    }
-  }
-  a.replay = vm["replay"].as<std::string>();
-  if (a.replay != "user" && a.replay != "kernel")
-    throw InputError("--replay: '" + a.replay + "' is not a replay mode (accepted: user, kernel)");
-  if (vm.count("db")) a.db = vm["db"].as<std::string>();
-  a.seed = vm["seed"].as<std::uint64_t>();
-  a.cap_s = vm["cap-s"].as<double>();
-  if (!(a.cap_s > 0 && a.cap_s <= 60)) throw InputError("--cap-s must be in (0, 60] seconds");
-  a.device = vm["device"].as<int>();
-  if (a.device < 0) throw InputError("--device must be >= 0");
-  a.format = chosen_format(vm);
-  if (a.format == Format::csv) throw InputError("--csv: not offered by profile (accepted: --json)");
-  return a;
+OpMeasurer make_measurer(Op op, profiler::Profiler& prof, const profiler::ConvergenceRule& rule,
+                         std::uint64_t seed) {
+  if (op == Op::gemm) return make_measurer<tuner::GemmMeasurer>(prof, rule, seed);
+  if (op == Op::attention_decode) return make_measurer<tuner::AttentionMeasurer>(prof, rule, seed);
+  return make_measurer<tuner::GemvMeasurer>(prof, rule, seed);
 }
-
-#ifdef VQT_CLI_HAS_CUDA
 
 int run_profile(const ProfileArgs& a) {
   require_cuda_device(a.device);
@@ -131,10 +117,12 @@ int run_profile(const ProfileArgs& a) {
 
   profiler::ConvergenceRule rule;
   rule.max_time_s = a.cap_s;
-  tuner::GemvMeasurer meas(prof, rule, a.seed);
+  OpMeasurer op_meas = make_measurer(a.problem.op, prof, rule, a.seed);
+  tuner::Measurer& meas = *op_meas.meas;
   std::string source;
   std::vector<double> cdf = meas.prepare(a.problem, &source);
   const PreparedProblem prep = prepare(a.problem, model.spec, model.coef, std::move(cdf), source);
+  const std::vector<Candidate> space = meas.search_space(a.problem);  // empty: the model's (gemv)
 
   Candidate cand;
   std::string cand_source = "--candidate";
@@ -143,11 +131,12 @@ int run_profile(const ProfileArgs& a) {
     const std::string why = can_run(prep, cand);
     if (!why.empty()) throw InputError("--candidate: the model says it cannot run: " + why);
     if (!meas.implementable(cand))
-      throw InputError("--candidate: the GEMV kernels do not implement it for this problem");
+      throw InputError(std::string("--candidate: the ") + kernels_name(a.problem.op) +
+                       " kernels do not implement it for this problem");
   } else {
     bool found = false;
-    for (const auto& r : rank_candidates(prep))
-      if (meas.implementable(r.candidate)) {
+    for (const auto& r : space.empty() ? rank_candidates(prep) : rank_given_candidates(prep, space))
+      if (r.prediction.valid && meas.implementable(r.candidate)) {
         cand = r.candidate;
         found = true;
         break;
@@ -179,6 +168,7 @@ int run_profile(const ProfileArgs& a) {
   h.rel_stdev = t.rel_stdev;
   h.samples = t.count;
   h.compulsory_hbm_bytes = prep.compulsory_hbm_bytes;
+  h.note = range_note(a.problem, cand);
 
   std::optional<profiler::Counts> counts;
   std::cerr << "profile: counting (" << a.replay << " replay)\n";
@@ -188,7 +178,7 @@ int run_profile(const ProfileArgs& a) {
     copt.replay = profiler::parse_replay_mode(a.replay);
     profiler::CounterProfiler counters(copt);
     h.unavailable_metrics = counters.unavailable();
-    counts = counters.count(meas.launch_fn(cand));
+    counts = counters.count(op_meas.launch_fn(cand));
     std::ostringstream cs;
     cs << a.replay << " replay, " << counts->passes << " passes, " << counts->ranges
        << " range(s), chip " << counts->chip;
@@ -197,7 +187,7 @@ int run_profile(const ProfileArgs& a) {
     h.counters_error = e.what();
   }
 
-  const auto rows = profile_rows(prep, pred, t.median_s, counts ? &*counts : nullptr);
+  const auto rows = profile_rows(prep, cand, pred, t.median_s, counts ? &*counts : nullptr);
   if (a.format == Format::json)
     std::cout << profile_json(h, rows, counts ? &*counts : nullptr).dump(2) << "\n";
   else
@@ -223,6 +213,7 @@ int cmd_profile(const Args& args) {
     }
     const ProfileArgs a = parse_profile_args(vm);
 #ifdef VQT_CLI_HAS_CUDA
+    check_kernel_space(a);
     return run_profile(a);
 #else
     require_cuda_device(a.device);

@@ -13,34 +13,72 @@ std::optional<double> ProfileRow::ratio() const {
   return *counted / *predicted;
 }
 
-std::vector<ProfileRow> profile_rows(const PreparedProblem& prep, const Prediction& pred,
-                                     double measured_s, const profiler::Counts* counts) {
+PredictedLevels predicted_levels(const PreparedProblem& prep, const Candidate& c,
+                                 const Prediction& pred) {
+  PredictedLevels l;
+  l.l2_bytes = pred.l2_bytes;
+  const Op op = prep.problem.op;
+  if (op == Op::gemm && c.fusion == Fusion::unfused) {
+    const double w_fp16_bytes = double(prep.problem.n) * double(prep.problem.k) * 2.0;
+    l.dram_write_bytes = prep.output_bytes + w_fp16_bytes;
+    l.dram_read_bytes = pred.hbm_bytes - *l.dram_write_bytes;
+    return l;
+  }
+  l.smem_wavefronts = pred.smem_wavefronts;
+  l.occupancy_pct = pred.occ.occupancy * 100.0;
+  if (op == Op::gemv) {
+    l.dram_read_bytes = pred.hbm_bytes - prep.output_bytes;
+    l.dram_write_bytes = prep.output_bytes;
+    l.conflict_factor = pred.conflict_factor;
+    return l;
+  }
+  // gemm fused, attention: split partials, written once and read back once.
+  const double partial_bytes = pred.hbm_bytes - prep.compulsory_hbm_bytes;
+  l.dram_read_bytes = prep.compulsory_hbm_bytes - prep.output_bytes + partial_bytes / 2;
+  l.dram_write_bytes = prep.output_bytes + partial_bytes / 2;
+  if (op == Op::gemm && c.n_smem > 0) l.conflict_factor = pred.conflict_factor;
+  return l;
+}
+
+std::string range_note(const Problem& p, const Candidate& c) {
+  if (p.op == Op::gemm && c.fusion == Fusion::unfused)
+    return "counters cover both kernels of the range: the dequantize kernel and cuBLAS's fp16 "
+           "GEMM";
+  if (p.op == Op::attention_decode && c.split_k > 1)
+    return "counters cover both kernels of the range: the split kernel and the combine kernel";
+  return {};
+}
+
+std::vector<ProfileRow> profile_rows(const PreparedProblem& prep, const Candidate& c,
+                                     const Prediction& pred, double measured_s,
+                                     const profiler::Counts* counts) {
   auto got = [&](CounterId id) -> std::optional<double> {
     return counts ? counts->get(id) : std::nullopt;
   };
   auto times = [](std::optional<double> v, double f) -> std::optional<double> {
     return v ? std::optional<double>(*v * f) : std::nullopt;
   };
+  const PredictedLevels l = predicted_levels(prep, c, pred);
   std::vector<ProfileRow> rows;
   rows.push_back({"time", "time_s", "s", pred.time_s,
                   measured_s > 0 ? std::optional<double>(measured_s) : std::nullopt});
-  rows.push_back({"DRAM read bytes", "dram_read_bytes", "bytes", pred.hbm_bytes - prep.output_bytes,
+  rows.push_back({"DRAM read bytes", "dram_read_bytes", "bytes", l.dram_read_bytes,
                   got(CounterId::dram_read_bytes)});
-  rows.push_back({"DRAM write bytes", "dram_write_bytes", "bytes", prep.output_bytes,
+  rows.push_back({"DRAM write bytes", "dram_write_bytes", "bytes", l.dram_write_bytes,
                   got(CounterId::dram_write_bytes)});
-  rows.push_back({"L2 bytes", "l2_bytes", "bytes", pred.l2_bytes, got(CounterId::l2_bytes)});
-  rows.push_back({"L1<->L2 bytes", "l1_l2_bytes", "bytes", pred.l2_bytes,
+  rows.push_back({"L2 bytes", "l2_bytes", "bytes", l.l2_bytes, got(CounterId::l2_bytes)});
+  rows.push_back({"L1<->L2 bytes", "l1_l2_bytes", "bytes", l.l2_bytes,
                   times(got(CounterId::l2_from_l1_sectors), 32.0)});
-  rows.push_back({"shared wavefronts", "smem_wavefronts", "wavefronts", pred.smem_wavefronts,
+  rows.push_back({"shared wavefronts", "smem_wavefronts", "wavefronts", l.smem_wavefronts,
                   got(CounterId::smem_wavefronts)});
   std::optional<double> factor;
   const auto wf = got(CounterId::smem_ld_wavefronts);
   const auto conf = got(CounterId::smem_ld_bank_conflicts);
   if (wf && conf && *wf > *conf) factor = *wf / (*wf - *conf);
-  rows.push_back({"bank-conflict factor", "conflict_factor", "x", pred.conflict_factor, factor});
+  rows.push_back({"bank-conflict factor", "conflict_factor", "x", l.conflict_factor, factor});
   rows.push_back({"bank conflicts", "smem_bank_conflicts", "conflicts", std::nullopt,
                   got(CounterId::smem_bank_conflicts)});
-  rows.push_back({"occupancy (achieved)", "occupancy_pct", "%", pred.occ.occupancy * 100.0,
+  rows.push_back({"occupancy (achieved)", "occupancy_pct", "%", l.occupancy_pct,
                   got(CounterId::achieved_occupancy_pct)});
   return rows;
 }
@@ -91,6 +129,7 @@ void print_profile_table(std::ostream& os, const ProfileHeader& h,
   else
     os << "counters:  " << h.counters << "\n";
   for (const auto& m : h.unavailable_metrics) os << "           not on this chip: " << m << "\n";
+  if (!h.note.empty()) os << "note:      " << h.note << "\n";
   os << std::left << std::setw(22) << "level" << std::right << std::setw(18) << "model predicted"
      << std::setw(16) << "counted" << std::setw(20) << "counted/predicted"
      << "\n";
@@ -120,6 +159,7 @@ nlohmann::json profile_json(const ProfileHeader& h, const std::vector<ProfileRow
   j["rel_stdev"] = h.rel_stdev;
   j["samples"] = h.samples;
   j["compulsory_hbm_bytes"] = h.compulsory_hbm_bytes;
+  if (!h.note.empty()) j["note"] = h.note;
   j["rows"] = json::array();
   for (const auto& r : rows)
     j["rows"].push_back({{"level", r.level},

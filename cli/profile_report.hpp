@@ -3,7 +3,7 @@
 //   level | model predicted | counted | counted/predicted
 // printed as a table or JSON. Plain C++ (cpu-tested); the verb itself is cli/cmd_profile.cpp.
 //
-// What each row compares (the model's Prediction of model/cost_model.hpp):
+// What each row compares, for gemv (the model's Prediction of model/cost_model.hpp):
 //   time                 time_s                          median of the CUPTI-timed samples
 //   DRAM read bytes      hbm_bytes - output bytes        dram__bytes_read.sum
 //   DRAM write bytes     output bytes                    dram__bytes_write.sum
@@ -14,6 +14,13 @@
 //                        lookups)                        bank conflicts), all shared loads
 //   bank conflicts       -                               l1tex__data_bank_conflicts_..._shared.sum
 //   achieved occupancy   occ.occupancy (theoretical)     sm__warps_active.avg.pct_of_peak_...
+// gemm (fused) and attention_decode: hbm_bytes is the compulsory bytes plus split partials that
+// are written once and read back once, so DRAM reads are compulsory - output + partials / 2 and
+// DRAM writes output + partials / 2. gemm unfused (dequantize, then cuBLAS): writes are the output
+// and the dequantized fp16 W (n x k x 2), reads the rest of hbm_bytes; the model has no shared
+// memory, bank-conflict or occupancy figure for cuBLAS ("-"). The bank-conflict factor is the
+// model's only where it computes one (gemv; gemm with the codebook in shared memory): attention's
+// model assumes conflict-free lookups without computing them ("-").
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -22,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "model/candidate.hpp"
 #include "model/cost_model.hpp"
 #include "profiler/counter_metrics.hpp"
 
@@ -36,10 +44,24 @@ struct ProfileRow {
   std::optional<double> ratio() const;  // counted / predicted when both are there, predicted != 0
 };
 
+// The model's figure per memory level for candidate `c` of prep's op (see above); empty where
+// the model does not predict that level for the op.
+struct PredictedLevels {
+  std::optional<double> dram_read_bytes, dram_write_bytes, l2_bytes, smem_wavefronts,
+      conflict_factor, occupancy_pct;
+};
+PredictedLevels predicted_levels(const PreparedProblem& prep, const Candidate& c,
+                                 const Prediction& pred);
+
 // The rows, in the order above. `counts` null: counters not read (every counted value empty but
 // time's).
-std::vector<ProfileRow> profile_rows(const PreparedProblem& prep, const Prediction& pred,
-                                     double measured_s, const profiler::Counts* counts);
+std::vector<ProfileRow> profile_rows(const PreparedProblem& prep, const Candidate& c,
+                                     const Prediction& pred, double measured_s,
+                                     const profiler::Counts* counts);
+
+// What the counted range holds when it is more than one kernel (gemm unfused: dequantize +
+// cuBLAS; attention with splits: split + combine kernels); empty for one kernel.
+std::string range_note(const Problem& p, const Candidate& c);
 
 struct ProfileHeader {
   std::string problem;           // Problem::key()
@@ -55,6 +77,7 @@ struct ProfileHeader {
   std::string counters;             // "user replay, 3 passes, chip gh100" (empty: not read)
   std::vector<std::string> unavailable_metrics;
   std::string counters_error;  // why the counters were not read (empty when they were)
+  std::string note;            // range_note(): printed (and in JSON) only when not empty
 };
 
 // One value in its unit, e.g. "17.07 MB", "25.47 us", "2.12x", "25.0 %", "1.234 M".

@@ -118,6 +118,26 @@ void AttentionMeasurer::perturb_reference(double factor) {
   for (auto& r : d_->ref) r *= factor;
 }
 
+profiler::LaunchFn AttentionMeasurer::launch_of(const Candidate& c) {
+  Data& d = *d_;
+  const AttentionParams params = attention_params_from(c);
+  const std::size_t need = attention_workspace_bytes(d.shape, params);
+  if (need > d.ws.bytes()) d.ws = DeviceBuffer<std::uint8_t>(need);
+  const CqKvView kv{d.kc.get(), d.vc.get(), d.kb.get(), d.vb.get()};
+  return [shape = d.shape, params, q = d.q.get(), kv, out = d.out.get(), ws = d.ws.get(),
+          ws_bytes = d.ws.bytes()](cudaStream_t s) {
+    return attention_decode_cq(shape, params, q, kv, out, ws, ws_bytes, s);
+  };
+}
+
+profiler::LaunchFn AttentionMeasurer::launch_fn(const Candidate& c) {
+  if (!d_) throw Error("AttentionMeasurer::launch_fn before prepare");
+  if (!d_->built) materialize(*d_);
+  const AttentionSupport ok = can_implement_attention(d_->shape, attention_params_from(c));
+  if (!ok) throw InputError("candidate " + c.key() + " cannot run: " + ok.reason);
+  return launch_of(c);
+}
+
 TrialResult AttentionMeasurer::measure(const Candidate& c) {
   if (!d_) throw Error("AttentionMeasurer::measure before prepare");
   Data& d = *d_;
@@ -131,13 +151,8 @@ TrialResult AttentionMeasurer::measure(const Candidate& c) {
     t.detail = ok.reason;
     return t;
   }
+  const profiler::LaunchFn launch = launch_of(c);
   const std::size_t need = attention_workspace_bytes(d.shape, params);
-  if (need > d.ws.bytes()) d.ws = DeviceBuffer<std::uint8_t>(need);
-  const CqKvView kv{d.kc.get(), d.vc.get(), d.kb.get(), d.vb.get()};
-  auto launch = [&](cudaStream_t s) {
-    return attention_decode_cq(d.shape, params, d.q.get(), kv, d.out.get(), d.ws.get(),
-                               d.ws.bytes(), s);
-  };
   d.out.fill_bytes(0xFF);
   if (need > 0) VQT_CUDA_CALL(cudaMemset(d.ws.get(), 0xFF, need));
   cudaError_t err = launch(nullptr);

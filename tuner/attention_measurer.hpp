@@ -36,6 +36,12 @@ class AttentionMeasurer : public Measurer {
   std::vector<Candidate> search_space(const Problem& p) const override;
   TrialResult measure(const Candidate& c) override;
 
+  // One launch of candidate `c` on the prepared problem's data (built on first use, as measure()
+  // does), without validation: what measure() times (the split kernel and, with several splits,
+  // the combine kernel), for callers that count hardware counters of the same launch (`vqtune
+  // profile`). Throws InputError when `c` cannot be implemented.
+  profiler::LaunchFn launch_fn(const Candidate& c);
+
   // For tests: multiplies the prepared problem's reference by `factor` (building it first).
   void perturb_reference(double factor);
 
@@ -55,6 +61,7 @@ class AttentionMeasurer : public Measurer {
   Data* d_ = nullptr;
   double setup_s_ = 0;
   void materialize(Data& d);
+  profiler::LaunchFn launch_of(const Candidate& c);  // grows the workspace when `c` needs more
 };
 
 }  // namespace vqt::tuner

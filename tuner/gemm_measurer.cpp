@@ -129,8 +129,7 @@ void GemmMeasurer::perturb_reference(double factor) {
   for (auto& r : d_->ref) r *= factor;
 }
 
-TrialResult GemmMeasurer::measure(const Candidate& c) {
-  if (!d_) throw Error("GemmMeasurer::measure before prepare");
+void GemmMeasurer::ensure_built() {
   Data& d = *d_;
   if (!d.built) materialize(d);
   if (!cublas_) {
@@ -138,15 +137,11 @@ TrialResult GemmMeasurer::measure(const Candidate& c) {
     if (cublasCreate(&h) != CUBLAS_STATUS_SUCCESS) throw Error("cublasCreate failed");
     cublas_ = h;
   }
-  TrialResult t;
-  t.candidate = c;
+}
+
+profiler::LaunchFn GemmMeasurer::launch_of(const Candidate& c) const {
+  const Data& d = *d_;
   const GemmParams params = gemm_params_from(c);
-  const std::string why = can_implement_gemm(d.format, d.problem.m, params, d.dev);
-  if (!why.empty()) {
-    t.status = db::Status::resource_limit;
-    t.detail = why;
-    return t;
-  }
   VqGemmArgs a;
   a.format = d.format;
   a.codes_lo = d.lo.get();
@@ -158,19 +153,51 @@ TrialResult GemmMeasurer::measure(const Candidate& c) {
   a.workspace = d.ws.get();
   a.workspace_bytes = d.ws.bytes();
   a.cublas = static_cast<cublasHandle_t>(cublas_);
+  return [a, params](cudaStream_t s) { return vq_gemm(a, params, s); };
+}
+
+void GemmMeasurer::reset_workspace(const Candidate& c, bool poison_partials) {
+  const Data& d = *d_;
+  const GemmParams params = gemm_params_from(c);
+  const std::size_t need = gemm_workspace_bytes(d.format, d.problem.m, params);
+  if (need == 0) return;
+  if (poison_partials) VQT_CUDA_CALL(cudaMemset(d.ws.get(), 0xFF, need));
+  if (params.strategy == GemmStrategy::fused_regs && params.split_k > 1) {
+    const std::size_t off = gemm_counters_offset(d.format, d.problem.m, params);
+    VQT_CUDA_CALL(cudaMemset(d.ws.get() + off, 0, need - off));
+  }
+}
+
+profiler::LaunchFn GemmMeasurer::launch_fn(const Candidate& c) {
+  if (!d_) throw Error("GemmMeasurer::launch_fn before prepare");
+  ensure_built();
+  const std::string why =
+      can_implement_gemm(d_->format, d_->problem.m, gemm_params_from(c), d_->dev);
+  if (!why.empty()) throw InputError("candidate " + c.key() + " cannot run: " + why);
+  reset_workspace(c, false);  // split-k arrival counters at zero (every call leaves them so)
+  return launch_of(c);
+}
+
+TrialResult GemmMeasurer::measure(const Candidate& c) {
+  if (!d_) throw Error("GemmMeasurer::measure before prepare");
+  Data& d = *d_;
+  ensure_built();
+  TrialResult t;
+  t.candidate = c;
+  const GemmParams params = gemm_params_from(c);
+  const std::string why = can_implement_gemm(d.format, d.problem.m, params, d.dev);
+  if (!why.empty()) {
+    t.status = db::Status::resource_limit;
+    t.detail = why;
+    return t;
+  }
+  const profiler::LaunchFn launch = launch_of(c);
 
   // Checked run: NaN output, garbage split-k partials, zeroed arrival counters (every call leaves
   // them zero again, so the timed calls need no reset).
   d.y.fill_bytes(0xFF);
-  const std::size_t need = gemm_workspace_bytes(d.format, d.problem.m, params);
-  if (need > 0) {
-    VQT_CUDA_CALL(cudaMemset(d.ws.get(), 0xFF, need));
-    if (params.strategy == GemmStrategy::fused_regs && params.split_k > 1) {
-      const std::size_t off = gemm_counters_offset(d.format, d.problem.m, params);
-      VQT_CUDA_CALL(cudaMemset(d.ws.get() + off, 0, need - off));
-    }
-  }
-  cudaError_t err = vq_gemm(a, params, nullptr);
+  reset_workspace(c, true);
+  cudaError_t err = launch(nullptr);
   if (err == cudaSuccess) err = cudaDeviceSynchronize();
   if (err != cudaSuccess) {
     cudaGetLastError();
@@ -190,8 +217,7 @@ TrialResult GemmMeasurer::measure(const Candidate& c) {
     return t;
   }
   try {
-    const profiler::Measurement m =
-        prof_.measure([&](cudaStream_t s) { return vq_gemm(a, params, s); }, rule_);
+    const profiler::Measurement m = prof_.measure(launch, rule_);
     t.median_s = m.time.median;
     t.min_s = m.time.min;
     t.max_s = m.time.max;

@@ -41,6 +41,13 @@ class GemmMeasurer : public Measurer {
   std::vector<Candidate> search_space(const Problem& p) const override;
   TrialResult measure(const Candidate& c) override;
 
+  // One launch of candidate `c` on the prepared problem's data (built on first use, as measure()
+  // does; split-k arrival counters zeroed), without validation: what measure() times, for callers
+  // that count hardware counters of the same launch (`vqtune profile`). An unfused candidate's
+  // launch is both kernels (dequantize, then cuBLAS on the same stream). Throws InputError when
+  // `c` cannot be implemented on this device.
+  profiler::LaunchFn launch_fn(const Candidate& c);
+
   // The dequantize-then-cuBLAS baseline's canonical candidate for `gemm`: `vqtune tune` times it
   // for every gemm problem whatever the strategy picked (DESIGN.md: speed is reported against
   // this baseline measured in the same run; the uncalibrated model ranked it outside its top 8 on
@@ -69,6 +76,10 @@ class GemmMeasurer : public Measurer {
   Data* d_ = nullptr;
   double setup_s_ = 0;
   void materialize(Data& d);
+  void ensure_built();  // data, reference, device buffers and the cuBLAS handle
+  profiler::LaunchFn launch_of(const Candidate& c) const;
+  // Split-k partials poisoned (when asked) and arrival counters zeroed, for `c`'s workspace.
+  void reset_workspace(const Candidate& c, bool poison_partials);
 };
 
 }  // namespace vqt::tuner

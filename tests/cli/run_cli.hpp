@@ -1,5 +1,6 @@
-// Runs the built vqtune binary (VQT_CLI_BINARY) with arguments and captures exit code, stdout and
-// stderr separately (through temporary files).
+// Runs the built vqtune binary (VQT_CLI_BINARY: the environment variable when set, e.g. to a
+// bundle's bin/vqtune on the GPU machine, else the build's path) with arguments and captures exit
+// code, stdout and stderr separately (through temporary files).
 #pragma once
 
 #include <sys/wait.h>
@@ -55,7 +56,8 @@ inline CliResult run_cli(const std::vector<std::string>& args) {
   static int n = 0;
   const auto out = dir / ("out" + std::to_string(n) + ".txt");
   const auto err = dir / ("err" + std::to_string(n++) + ".txt");
-  std::string cmd = quote(VQT_CLI_BINARY);
+  const char* env = std::getenv("VQT_CLI_BINARY");
+  std::string cmd = quote(env && *env ? env : VQT_CLI_BINARY);
   for (const auto& a : args) cmd += " " + quote(a);
   cmd += " >" + quote(out.string()) + " 2>" + quote(err.string());
   const int status = std::system(cmd.c_str());

@@ -48,7 +48,8 @@ TEST(CliProfile, IsListedAndHasHelp) {
   const CliResult help = run_cli({"profile", "--help"});
   EXPECT_EQ(help.rc, 0) << help.err;
   for (const char* flag :
-       {"--vq", "--n", "--k", "--batch", "--candidate", "--db", "--replay", "--json"})
+       {"--op", "--vq", "--n", "--k", "--batch", "--tokens", "--kv", "--context", "--model",
+        "--heads", "--head-dim", "--candidate", "--db", "--replay", "--json"})
     EXPECT_NE(help.out.find(flag), std::string::npos) << flag;
 }
 
@@ -63,10 +64,72 @@ TEST(CliProfile, MissingOrBadShapeFlags) {
   expect_bad(profile_args({"--n", "x"}), "--n");
 }
 
-TEST(CliProfile, OpsOtherThanGemvAreRefused) {
-  expect_bad(profile_args({"--op", "gemm"}), "--op", "gemv");
-  expect_bad(profile_args({"--op", "attention_decode"}), "--op");
-  expect_bad(profile_args({"--op", "conv"}), "--op");
+TEST(CliProfile, UnknownOrUnprofiledOpsAreRefused) {
+  expect_bad(profile_args({"--op", "conv"}), "--op", "accepted");
+  expect_bad(profile_args({"--op", "offload_decode"}), "--op", "gemv, gemm, attention");
+}
+
+namespace {
+
+std::vector<std::string> gemm_args(std::vector<std::string> extra) {
+  std::vector<std::string> a = {"profile", "--op", "gemm", "--vq", "aqlm-2x8",
+                                "--n",     "4096", "--k",  "4096"};
+  a.insert(a.end(), extra.begin(), extra.end());
+  return a;
+}
+
+std::vector<std::string> attention_args(std::vector<std::string> extra) {
+  std::vector<std::string> a = {"profile", "--op",      "attention", "--kv",
+                                "cq-4",    "--context", "4096"};
+  a.insert(a.end(), extra.begin(), extra.end());
+  return a;
+}
+
+}  // namespace
+
+TEST(CliProfile, GemmFlagErrors) {
+  expect_bad(gemm_args({}), "--tokens", "required");
+  expect_bad(gemm_args({"--tokens", "16"}), "--tokens", "32");
+  expect_bad(gemm_args({"--tokens", "x"}), "--tokens");
+  expect_bad(gemm_args({"--tokens", "512", "--batch", "4"}), "--batch", "--tokens");
+  expect_bad(gemm_args({"--tokens", "512", "--context", "4096"}), "--context");
+  expect_bad(gemm_args({"--tokens", "512", "--kv", "cq-4"}), "--kv");
+  expect_bad({"profile", "--op", "gemm", "--n", "4096", "--k", "4096", "--tokens", "512"}, "--vq");
+  expect_bad({"profile", "--op", "gemm", "--vq", "aqlm-3", "--k", "4096", "--tokens", "512"},
+             "--n");
+  expect_bad(
+      {"profile", "--op", "gemm", "--vq", "cq-4", "--n", "4096", "--k", "4096", "--tokens", "512"},
+      "--vq", "KV-cache");
+  expect_bad({"profile", "--op", "gemm", "--vq", "aqlm-3", "--n", "4096", "--k", "4095", "--tokens",
+              "512"},
+             "k");
+  expect_bad(gemm_args({"--tokens", "512", "--candidate", "nonsense"}), "--candidate");
+}
+
+TEST(CliProfile, AttentionFlagErrors) {
+  expect_bad(attention_args({}), "--model or --heads");
+  expect_bad({"profile", "--op", "attention", "--context", "4096", "--model", "llama-7b"}, "--kv");
+  expect_bad(attention_args({"--model", "llama-7b", "--vq", "aqlm-3"}), "--vq");
+  expect_bad(attention_args({"--model", "llama-7b", "--tokens", "512"}), "--tokens");
+  expect_bad(attention_args({"--model", "llama-7b", "--n", "4096"}), "--n");
+  expect_bad({"profile", "--op", "attention", "--kv", "aqlm-3", "--context", "4096", "--model",
+              "llama-7b"},
+             "--kv", "weight format");
+  expect_bad({"profile", "--op", "attention", "--kv", "cq-4", "--model", "llama-7b"}, "--context");
+  expect_bad(attention_args({"--model", "no-such-model"}), "--model");
+  expect_bad(attention_args({"--model", "llama-7b", "--heads", "32/8"}), "--heads");
+  expect_bad(attention_args({"--heads", "32/5"}), "--heads");
+  expect_bad(attention_args({"--heads", "32/8", "--head-dim", "0"}), "--head-dim");
+  expect_bad(attention_args({"--model", "llama-7b", "--batch", "0"}), "--batch");
+  expect_bad(
+      {"profile", "--op", "attention", "--kv", "cq-4", "--context", "0", "--model", "llama-7b"},
+      "--context");
+}
+
+TEST(CliProfile, GemvRefusesFlagsOfOtherOps) {
+  expect_bad(profile_args({"--tokens", "512"}), "--tokens", "not a gemv flag");
+  expect_bad(profile_args({"--context", "4096"}), "--context", "not a gemv flag");
+  expect_bad(profile_args({"--model", "llama-7b"}), "--model");
 }
 
 TEST(CliProfile, CandidateKeyErrorsNameTheFlag) {
@@ -99,10 +162,14 @@ TEST(CliProfile, OtherFlagErrors) {
 
 TEST(CliProfile, WithoutAGpuSaysNoCudaDevice) {
   if (machine_has_gpu()) GTEST_SKIP() << "this machine has a GPU (the gpu tier runs profile)";
-  const CliResult r = run_cli(profile_args({}));
-  EXPECT_EQ(r.rc, 2) << r.err;
-  EXPECT_TRUE(r.out.empty()) << r.out;
-  const auto lines = r.err_lines();
-  ASSERT_EQ(lines.size(), 1u) << r.err;
-  EXPECT_NE(lines[0].find("no CUDA device"), std::string::npos) << lines[0];
+  for (const auto& args : {profile_args({}), gemm_args({"--tokens", "512"}),
+                           attention_args({"--model", "llama-7b", "--batch", "8"}),
+                           attention_args({"--heads", "32/8", "--head-dim", "128"})}) {
+    const CliResult r = run_cli(args);
+    EXPECT_EQ(r.rc, 2) << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+    const auto lines = r.err_lines();
+    ASSERT_EQ(lines.size(), 1u) << r.err;
+    EXPECT_NE(lines[0].find("no CUDA device"), std::string::npos) << lines[0];
+  }
 }

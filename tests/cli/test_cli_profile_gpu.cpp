@@ -1,10 +1,15 @@
 // `vqtune profile` run as a subprocess, gpu tier: on a GEMV candidate it prints every row, and
 // the counted DRAM read bytes are within 10 % of the model's compulsory bytes (codes, codebooks,
-// activations and outputs: what a kernel that reads its weights once must move).
+// activations and outputs: what a kernel that reads its weights once must move). On a GEMM and a
+// CQ decode-attention candidate (the model's top-1): every row, no counter NaN or negative, the
+// DRAM reads within 0.5x-3x of the compulsory bytes; an unfused GEMM under kernel replay counts
+// both kernels (dequantize and cuBLAS: two ranges or more).
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "kernels/gemm_space.hpp"
 #include "tests/cli/run_cli.hpp"
 #include "tests/kernels/gpu_skip.hpp"
 
@@ -39,5 +44,106 @@ TEST(CliProfileGpu, GemvCandidateRowsAndDramReads) {
   for (const char* level :
        {"time", "DRAM read bytes", "DRAM write bytes", "L2 bytes", "L1<->L2 bytes",
         "shared wavefronts", "bank-conflict factor", "bank conflicts", "occupancy (achieved)"})
+    EXPECT_NE(t.out.find(level), std::string::npos) << level;
+}
+
+namespace {
+
+// Runs profile with --json; skips when counters are not available here.
+nlohmann::json profile_json_of(std::vector<std::string> args, CliResult* out = nullptr) {
+  args.push_back("--json");
+  const CliResult r = run_cli(args);
+  if (out) *out = r;
+  if (r.rc == 1 && r.err.find("hardware counters are not available") != std::string::npos)
+    return nullptr;
+  EXPECT_EQ(r.rc, 0) << r.err;
+  if (r.rc != 0) return nullptr;
+  std::printf("%s\n", r.out.c_str());
+  return nlohmann::json::parse(r.out);
+}
+
+// Every row, every counter finite and >= 0; the DRAM reads within [lo, hi] x compulsory.
+void expect_sane(const nlohmann::json& j, double lo, double hi) {
+  ASSERT_EQ(j["rows"].size(), 9u);
+  EXPECT_TRUE(j["counters"]["error"].is_null());
+  for (const auto& row : j["rows"]) {
+    if (row["key"] == "smem_bank_conflicts" && !j["counters"]["unavailable_metrics"].empty())
+      continue;
+    ASSERT_FALSE(row["counted"].is_null()) << row["key"];
+    const double v = row["counted"].get<double>();
+    EXPECT_TRUE(std::isfinite(v) && v >= 0) << row["key"] << " " << v;
+    if (!row["predicted"].is_null()) {
+      const double p = row["predicted"].get<double>();
+      EXPECT_TRUE(std::isfinite(p) && p >= 0) << row["key"] << " predicted " << p;
+    }
+  }
+  for (const auto& [key, raw] : j["counters"]["raw"].items()) {
+    if (raw["value"].is_null()) continue;
+    const double v = raw["value"].get<double>();
+    EXPECT_TRUE(std::isfinite(v) && v >= 0) << key << " " << v;
+  }
+  const double compulsory = j["compulsory_hbm_bytes"].get<double>();
+  EXPECT_EQ(j["rows"][1]["key"], "dram_read_bytes");
+  const double read = j["rows"][1]["counted"].get<double>();
+  EXPECT_GE(read / compulsory, lo) << "read " << read << " compulsory " << compulsory;
+  EXPECT_LE(read / compulsory, hi) << "read " << read << " compulsory " << compulsory;
+}
+
+}  // namespace
+
+TEST(CliProfileGpu, GemmTop1CandidateRowsAndDramReads) {
+  VQT_SKIP_WITHOUT_GPU();
+  const auto j = profile_json_of({"profile", "--op", "gemm", "--vq", "aqlm-2x8", "--n", "4096",
+                                  "--k", "4096", "--tokens", "512"});
+  if (j.is_null()) {
+    if (!::testing::Test::HasFailure()) GTEST_SKIP() << "hardware counters are not available";
+    return;
+  }
+  EXPECT_EQ(j["problem"].get<std::string>().rfind("gemm:m512:n4096:k4096", 0), 0u);
+  EXPECT_EQ(j["candidate_source"], "model top-1 (implementable)");
+  expect_sane(j, 0.5, 3.0);
+}
+
+TEST(CliProfileGpu, GemmUnfusedCountsBothKernels) {
+  VQT_SKIP_WITHOUT_GPU();
+  const vqt::Problem p =
+      vqt::Problem::matmul(vqt::Op::gemm, vqt::parse_vq("aqlm-2x8"), 512, 4096, 4096);
+  std::string key;
+  for (const auto& c : vqt::gemm_space_candidates(p))
+    if (c.fusion == vqt::Fusion::unfused) key = c.key();
+  ASSERT_FALSE(key.empty());
+  const auto j =
+      profile_json_of({"profile", "--op", "gemm", "--vq", "aqlm-2x8", "--n", "4096", "--k", "4096",
+                       "--tokens", "512", "--candidate", key, "--replay", "kernel"});
+  if (j.is_null()) {
+    if (!::testing::Test::HasFailure()) GTEST_SKIP() << "hardware counters are not available";
+    return;
+  }
+  EXPECT_EQ(j["candidate"], key);
+  EXPECT_NE(j["note"].get<std::string>().find("cuBLAS"), std::string::npos);
+  EXPECT_GE(j["counters"]["ranges"].get<int>(), 2) << "the range holds dequantize + cuBLAS";
+  // cuBLAS reads the dequantized fp16 W (32 MiB) through the L2 at least once.
+  EXPECT_GE(j["rows"][3]["counted"].get<double>(), 4096.0 * 4096.0 * 2.0);
+  EXPECT_TRUE(j["rows"][5]["predicted"].is_null());  // no shared-memory figure for cuBLAS
+}
+
+TEST(CliProfileGpu, AttentionTop1CandidateRowsAndDramReads) {
+  VQT_SKIP_WITHOUT_GPU();
+  const auto j = profile_json_of({"profile", "--op", "attention", "--kv", "cq-4", "--model",
+                                  "llama-7b", "--batch", "8", "--context", "4096"});
+  if (j.is_null()) {
+    if (!::testing::Test::HasFailure()) GTEST_SKIP() << "hardware counters are not available";
+    return;
+  }
+  EXPECT_EQ(j["problem"].get<std::string>().rfind("attention_decode", 0), 0u) << j["problem"];
+  EXPECT_TRUE(j["rows"][6]["predicted"].is_null());  // no bank-conflict figure for attention
+  expect_sane(j, 0.5, 3.0);
+
+  // The table form names the rows too.
+  const CliResult t = run_cli({"profile", "--op", "attention", "--kv", "cq-4", "--model",
+                               "llama-7b", "--batch", "8", "--context", "4096"});
+  ASSERT_EQ(t.rc, 0) << t.err;
+  std::printf("%s\n", t.out.c_str());
+  for (const char* level : {"DRAM read bytes", "shared wavefronts", "occupancy (achieved)"})
     EXPECT_NE(t.out.find(level), std::string::npos) << level;
 }

@@ -15,12 +15,26 @@ namespace {
 
 struct Fixture {
   PreparedProblem prep;
+  Candidate cand;
   Prediction pred{};
-  Fixture() {
-    const Problem p = Problem::matmul(Op::gemv, parse_vq("aqlm-2x8"), 1, 4096, 4096);
+  explicit Fixture(const Problem& p = Problem::matmul(Op::gemv, parse_vq("aqlm-2x8"), 1, 4096,
+                                                      4096)) {
     prep = prepare(p, find_gpu("h100-sxm"), ModelCoefficients{},
                    zipf_sorted_cdf(p.vq.stored_entries(), 1.0), "zipf:1");
-    pred = rank_candidates(prep, 1).at(0).prediction;
+    const Ranked top = rank_candidates(prep, 1).at(0);
+    cand = top.candidate;
+    pred = top.prediction;
+  }
+  // The best-ranked candidate that `pick` accepts (its prediction with it).
+  template <class Pick>
+  bool choose(Pick pick) {
+    for (const auto& r : rank_candidates(prep))
+      if (pick(r.candidate)) {
+        cand = r.candidate;
+        pred = r.prediction;
+        return true;
+      }
+    return false;
   }
 };
 
@@ -71,7 +85,7 @@ ProfileHeader header() {
 TEST(ProfileRows, EveryLevelInOrderWithRatios) {
   const Fixture f;
   const profiler::Counts c = counts();
-  const auto rows = profile_rows(f.prep, f.pred, 25e-6, &c);
+  const auto rows = profile_rows(f.prep, f.cand, f.pred, 25e-6, &c);
   std::vector<std::string> keys;
   for (const auto& r : rows) keys.push_back(r.key);
   EXPECT_EQ(keys,
@@ -97,7 +111,7 @@ TEST(ProfileRows, EveryLevelInOrderWithRatios) {
 
 TEST(ProfileRows, WithoutCountsOnlyTimeIsCounted) {
   const Fixture f;
-  const auto rows = profile_rows(f.prep, f.pred, 25e-6, nullptr);
+  const auto rows = profile_rows(f.prep, f.cand, f.pred, 25e-6, nullptr);
   for (const auto& r : rows) {
     if (r.key == "time_s") {
       EXPECT_TRUE(r.counted.has_value());
@@ -124,7 +138,7 @@ TEST(ProfileFormat, TableHasEveryRowAndMarksMissingCounts) {
   const Fixture f;
   const profiler::Counts c = counts();
   std::ostringstream os;
-  print_profile_table(os, header(), profile_rows(f.prep, f.pred, 25e-6, &c));
+  print_profile_table(os, header(), profile_rows(f.prep, f.cand, f.pred, 25e-6, &c));
   const std::string out = os.str();
   for (const char* level :
        {"time", "DRAM read bytes", "DRAM write bytes", "L2 bytes", "L1<->L2 bytes",
@@ -137,7 +151,7 @@ TEST(ProfileFormat, TableHasEveryRowAndMarksMissingCounts) {
   ProfileHeader h = header();
   h.counters_error = "hardware counters are not available: CUPTI ...: privileges";
   std::ostringstream none;
-  print_profile_table(none, h, profile_rows(f.prep, f.pred, 25e-6, nullptr));
+  print_profile_table(none, h, profile_rows(f.prep, f.cand, f.pred, 25e-6, nullptr));
   EXPECT_NE(none.str().find("not read: hardware counters are not available"), std::string::npos);
   EXPECT_NE(none.str().find("n/a"), std::string::npos) << none.str();
 }
@@ -145,7 +159,7 @@ TEST(ProfileFormat, TableHasEveryRowAndMarksMissingCounts) {
 TEST(ProfileFormat, JsonCarriesRowsAndRawCounters) {
   const Fixture f;
   const profiler::Counts c = counts();
-  const auto j = profile_json(header(), profile_rows(f.prep, f.pred, 25e-6, &c), &c);
+  const auto j = profile_json(header(), profile_rows(f.prep, f.cand, f.pred, 25e-6, &c), &c);
   ASSERT_EQ(j["rows"].size(), 9u);
   EXPECT_EQ(j["rows"][1]["key"], "dram_read_bytes");
   EXPECT_DOUBLE_EQ(j["rows"][1]["counted"].get<double>(), 8.5e6);
@@ -158,4 +172,142 @@ TEST(ProfileFormat, JsonCarriesRowsAndRawCounters) {
   EXPECT_TRUE(j["counters"]["raw"]["smem_bank_conflicts"]["value"].is_null());
   EXPECT_DOUBLE_EQ(j["compulsory_hbm_bytes"].get<double>(), 8.4e6);
   EXPECT_EQ(j["timer"], "cupti");
+}
+
+namespace {
+
+Problem gemm_problem() {
+  return Problem::matmul(Op::gemm, parse_vq("aqlm-2x8"), 512, 4096, 4096);
+}
+Problem attention_problem() {
+  return Problem::attention(parse_vq("cq-4"), 8, 32, 32, 128, 4096);
+}
+
+std::string table_of(const Fixture& f, const ProfileHeader& h) {
+  const profiler::Counts c = counts();
+  std::ostringstream os;
+  print_profile_table(os, h, profile_rows(f.prep, f.cand, f.pred, 25e-6, &c));
+  return os.str();
+}
+
+// The table line of `level` (its first occurrence).
+std::string line_of(const std::string& table, const std::string& level) {
+  std::istringstream is(table);
+  std::string line;
+  while (std::getline(is, line))
+    if (line.rfind(level, 0) == 0) return line;
+  return {};
+}
+
+}  // namespace
+
+TEST(ProfileRows, GemvLevelsAreTheModelsFields) {
+  const Fixture f;
+  const PredictedLevels l = predicted_levels(f.prep, f.cand, f.pred);
+  EXPECT_DOUBLE_EQ(*l.dram_read_bytes, f.pred.hbm_bytes - f.prep.output_bytes);
+  EXPECT_DOUBLE_EQ(*l.dram_write_bytes, f.prep.output_bytes);
+  EXPECT_DOUBLE_EQ(*l.l2_bytes, f.pred.l2_bytes);
+  EXPECT_DOUBLE_EQ(*l.smem_wavefronts, f.pred.smem_wavefronts);
+  EXPECT_DOUBLE_EQ(*l.conflict_factor, f.pred.conflict_factor);
+  EXPECT_DOUBLE_EQ(*l.occupancy_pct, f.pred.occ.occupancy * 100);
+  EXPECT_EQ(range_note(f.prep.problem, f.cand), "");
+}
+
+TEST(ProfileRows, GemmFusedSplitsHbmIntoReadsAndWrites) {
+  Fixture f(gemm_problem());
+  ASSERT_TRUE(f.choose([](const Candidate& c) {
+    return c.fusion != Fusion::unfused && c.split_k > 1 && c.n_smem > 0;
+  }));
+  const PredictedLevels l = predicted_levels(f.prep, f.cand, f.pred);
+  const double partials = f.pred.hbm_bytes - f.prep.compulsory_hbm_bytes;
+  EXPECT_GT(partials, 0) << f.cand.key();  // split-k partials written and read back
+  EXPECT_DOUBLE_EQ(*l.dram_write_bytes, f.prep.output_bytes + partials / 2);
+  EXPECT_DOUBLE_EQ(*l.dram_read_bytes,
+                   f.prep.compulsory_hbm_bytes - f.prep.output_bytes + partials / 2);
+  EXPECT_NEAR(*l.dram_read_bytes + *l.dram_write_bytes, f.pred.hbm_bytes, 1e-6 * f.pred.hbm_bytes);
+  EXPECT_DOUBLE_EQ(*l.smem_wavefronts, f.pred.smem_wavefronts);
+  EXPECT_DOUBLE_EQ(*l.conflict_factor, f.pred.conflict_factor);  // codebook in shared memory
+  EXPECT_DOUBLE_EQ(*l.occupancy_pct, f.pred.occ.occupancy * 100);
+  EXPECT_EQ(range_note(f.prep.problem, f.cand), "");
+}
+
+TEST(ProfileRows, GemmFusedThroughL1HasNoConflictFigure) {
+  // aqlm-1x16's 1 MiB codebook: the fused GEMM reads it through L1 (n_smem 0).
+  Fixture f(Problem::matmul(Op::gemm, parse_vq("aqlm-1x16"), 512, 4096, 4096));
+  ASSERT_TRUE(f.choose([](const Candidate& c) {
+    return c.fusion != Fusion::unfused && c.n_smem == 0 && c.split_k == 1;
+  }));
+  const PredictedLevels l = predicted_levels(f.prep, f.cand, f.pred);
+  EXPECT_FALSE(l.conflict_factor.has_value()) << f.cand.key();
+  EXPECT_DOUBLE_EQ(*l.dram_read_bytes, f.prep.compulsory_hbm_bytes - f.prep.output_bytes);
+  EXPECT_DOUBLE_EQ(*l.dram_write_bytes, f.prep.output_bytes);
+}
+
+TEST(ProfileRows, GemmUnfusedPrintsDashWhereTheModelHasNoFigure) {
+  Fixture f(gemm_problem());
+  f.cand.fusion = Fusion::unfused;
+  f.pred = predict(f.prep, f.cand);
+  ASSERT_TRUE(f.pred.valid);
+  const PredictedLevels l = predicted_levels(f.prep, f.cand, f.pred);
+  const double w_fp16 = 4096.0 * 4096.0 * 2.0;
+  EXPECT_DOUBLE_EQ(*l.dram_write_bytes, f.prep.output_bytes + w_fp16);
+  EXPECT_DOUBLE_EQ(*l.dram_read_bytes, f.pred.hbm_bytes - f.prep.output_bytes - w_fp16);
+  EXPECT_GT(*l.dram_read_bytes, f.prep.codes_bytes);
+  EXPECT_DOUBLE_EQ(*l.l2_bytes, f.pred.l2_bytes);
+  EXPECT_FALSE(l.smem_wavefronts.has_value());
+  EXPECT_FALSE(l.conflict_factor.has_value());
+  EXPECT_FALSE(l.occupancy_pct.has_value());
+  const std::string note = range_note(f.prep.problem, f.cand);
+  EXPECT_NE(note.find("dequantize"), std::string::npos) << note;
+  EXPECT_NE(note.find("cuBLAS"), std::string::npos) << note;
+
+  // Table: "-" (not 0) in the predicted and ratio columns, the count still shown; the note.
+  ProfileHeader h = header();
+  h.note = note;
+  const std::string t = table_of(f, h);
+  for (const char* level : {"shared wavefronts", "bank-conflict factor", "occupancy (achieved)"}) {
+    const std::string line = line_of(t, level);
+    ASSERT_FALSE(line.empty()) << level << "\n" << t;
+    EXPECT_EQ(line.find(" 0 "), std::string::npos) << line;
+    const std::string rest = line.substr(22);  // past the level column
+    std::istringstream cols(rest);
+    std::string predicted;
+    cols >> predicted;
+    EXPECT_EQ(predicted, "-") << line;
+    EXPECT_EQ(line.back(), '-') << line;  // no ratio
+  }
+  EXPECT_NE(line_of(t, "occupancy (achieved)").find("42.5 %"), std::string::npos) << t;
+  EXPECT_NE(t.find("note:      counters cover both kernels"), std::string::npos) << t;
+  const profiler::Counts c = counts();
+  const auto j = profile_json(h, profile_rows(f.prep, f.cand, f.pred, 25e-6, &c), &c);
+  EXPECT_EQ(j["note"], note);
+  EXPECT_TRUE(j["rows"][5]["predicted"].is_null());
+  EXPECT_EQ(j["rows"][5]["key"], "smem_wavefronts");
+  EXPECT_DOUBLE_EQ(j["rows"][5]["counted"].get<double>(), 4e6);
+}
+
+TEST(ProfileRows, AttentionLevels) {
+  Fixture f(attention_problem());
+  const PredictedLevels l = predicted_levels(f.prep, f.cand, f.pred);
+  const double partials = f.pred.hbm_bytes - f.prep.compulsory_hbm_bytes;
+  EXPECT_GE(partials, 0);
+  EXPECT_DOUBLE_EQ(*l.dram_write_bytes, f.prep.output_bytes + partials / 2);
+  EXPECT_NEAR(*l.dram_read_bytes + *l.dram_write_bytes, f.pred.hbm_bytes, 1e-6 * f.pred.hbm_bytes);
+  EXPECT_GT(*l.dram_read_bytes, f.prep.codes_bytes);  // the KV codes at least
+  EXPECT_DOUBLE_EQ(*l.smem_wavefronts, f.pred.smem_wavefronts);
+  EXPECT_DOUBLE_EQ(*l.occupancy_pct, f.pred.occ.occupancy * 100);
+  EXPECT_FALSE(l.conflict_factor.has_value());  // the model assumes, does not compute, it
+  Candidate split = f.cand;
+  split.split_k = 4;
+  EXPECT_NE(range_note(f.prep.problem, split).find("combine"), std::string::npos);
+  split.split_k = 1;
+  EXPECT_EQ(range_note(f.prep.problem, split), "");
+}
+
+TEST(ProfileFormat, GemvTableAndJsonHaveNoNote) {
+  const Fixture f;
+  EXPECT_EQ(table_of(f, header()).find("note:"), std::string::npos);
+  const profiler::Counts c = counts();
+  const auto j = profile_json(header(), profile_rows(f.prep, f.cand, f.pred, 25e-6, &c), &c);
+  EXPECT_FALSE(j.contains("note"));
 }

@@ -127,3 +127,58 @@ TEST(AttentionMeasurer, WrongReferenceFailsValidation) {
   const TrialResult r = m.measure(candidate_from(odd, p));
   EXPECT_EQ(r.status, db::Status::resource_limit) << r.detail;
 }
+
+// launch_fn (what `vqtune profile` counts) runs the launch measure() times: repeated launches of
+// a split candidate succeed and leave its workspace as measure() expects (the next measure() of
+// the same candidate still validates); a candidate the device refuses throws InputError.
+TEST(GemmMeasurer, LaunchFnRunsTheTimedLaunch) {
+  if (!have_gpu()) GTEST_SKIP() << "no CUDA device";
+  profiler::Profiler prof;
+  GemmMeasurer m(prof, quick(), 7);
+  const Problem p = Problem::matmul(Op::gemm, parse_vq("aqlm-2x8"), 64, 1024, 2048);
+  std::string src;
+  EXPECT_THROW(m.launch_fn(m.search_space(p).front()), Error);  // before prepare
+  m.prepare(p, &src);
+  int tried = 0;
+  for (const Candidate& c : m.search_space(p)) {
+    const GemmParams gp = gemm_params_from(c);
+    if (!m.implementable(c) || (gp.strategy != GemmStrategy::unfused && gp.split_k < 2)) continue;
+    const profiler::LaunchFn launch = m.launch_fn(c);  // first use builds the data
+    for (int i = 0; i < 3; ++i) ASSERT_EQ(launch(nullptr), cudaSuccess) << c.key();
+    ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess) << c.key();
+    const TrialResult t = m.measure(c);
+    EXPECT_EQ(t.status, db::Status::ok) << gp.key() << ": " << t.detail;
+    if (++tried == 3) break;
+  }
+  EXPECT_EQ(tried, 3);
+  GemmParams huge;  // as above: over any GPU's shared memory
+  huge.warps = 8;
+  huge.k_groups = 4;
+  huge.tile_m = 64;
+  huge.codebook_smem = true;
+  huge.smem_copies = 2;
+  EXPECT_THROW(m.launch_fn(candidate_from(huge, p)), InputError);
+}
+
+TEST(AttentionMeasurer, LaunchFnRunsTheTimedLaunch) {
+  if (!have_gpu()) GTEST_SKIP() << "no CUDA device";
+  if (!sm90()) GTEST_SKIP() << "the CQ attention kernels are built for sm_90";
+  profiler::Profiler prof;
+  AttentionMeasurer m(prof, quick(), 5);
+  const Problem p = Problem::attention(parse_vq("cq-2"), 2, 32, 8, 128, 1000);
+  std::string src;
+  m.prepare(p, &src);
+  int split = 0;
+  for (const Candidate& c : m.search_space(p)) {
+    if (c.split_k < 2) continue;
+    const profiler::LaunchFn launch = m.launch_fn(c);
+    for (int i = 0; i < 3; ++i) ASSERT_EQ(launch(nullptr), cudaSuccess) << c.key();
+    ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess) << c.key();
+    EXPECT_EQ(m.measure(c).status, db::Status::ok) << c.key();
+    ++split;
+  }
+  EXPECT_GE(split, 1);
+  AttentionParams odd;
+  odd.threads = 384;
+  EXPECT_THROW(m.launch_fn(candidate_from(odd, p)), InputError);
+}

@@ -1,0 +1,38 @@
+// `vqtune profile` flags and their parsing into one problem (plain C++; every check runs before a
+// GPU is touched, so bad input is one line and exit 2 on any machine).
+//
+//   --op gemv       --vq V --n N --k K [--batch 1..16]            (the default op)
+//   --op gemm       --vq V --n N --k K --tokens M (M >= 32)       (prefill, as `vqtune tune`)
+//   --op attention  --kv cq-4|cq-2 --context C [--batch B] and the heads: --model M (its query /
+//                   KV heads and head_dim, as `vqtune tune`) or --heads Q/KV [--head-dim D]
+// A flag of another op is refused (naming it), as is a weight format for --kv or a KV-cache
+// format for --vq. --candidate takes a key as `vqtune tune` prints and stores it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "cli/common.hpp"
+#include "model/candidate.hpp"
+#include "model/problem.hpp"
+
+namespace vqt::cli {
+
+struct ProfileArgs {
+  Problem problem;
+  std::optional<Candidate> candidate;
+  std::string replay = "user";
+  std::string db;
+  std::uint64_t seed = 1;
+  double cap_s = 1.0;
+  int device = 0;
+  Format format = Format::table;
+};
+
+po::options_description profile_flags();
+
+// Throws InputError naming the flag (exit 2).
+ProfileArgs parse_profile_args(const po::variables_map& vm);
+
+}  // namespace vqt::cli
