@@ -62,6 +62,9 @@ int cmd_accuracy(const Args& args) {
         "fit", "fit the coefficients to the training problems and store them for this GPU class")(
         "holdout-every", po::value<int>()->default_value(4),
         "1 in N problems (by key hash) is held out of the fit; accuracy is on those")(
+        "start", po::value<std::string>(),
+        "--fit: start from these coefficients (JSON, e.g. an earlier fit) instead of the built-in "
+        "defaults")(
         "coefficients", po::value<std::string>(),
         "use these coefficients (JSON, e.g. bench/results/data/h100-gemv-coefficients.json, fitted "
         "on another file) instead of the stored ones; every problem here counts as held out")(
@@ -101,6 +104,10 @@ int cmd_accuracy(const Args& args) {
     ModelCoefficients coef = model.coef;
     const bool external = vm.count("coefficients") > 0;
     if (external && fit) throw InputError("--coefficients excludes --fit");
+    if (vm.count("start") && !fit) throw InputError("--start needs --fit");
+    const ModelCoefficients start = vm.count("start")
+                                        ? ModelCoefficients::load(vm["start"].as<std::string>())
+                                        : ModelCoefficients{};
     if (external) coef = ModelCoefficients::load(vm["coefficients"].as<std::string>());
     const bool stored = model.fitted_coefficients && !external;
     const double zipf = vm["zipf"].as<double>();
@@ -113,13 +120,17 @@ int cmd_accuracy(const Args& args) {
       for (auto& mp : train) test.push_back(std::move(mp));
       train.clear();
     }
+    if (fit && test.empty())
+      throw InputError("--fit: no problem is held out (--holdout-every " + std::to_string(every) +
+                       " picks whole shapes by hash; all " + std::to_string(train.size()) +
+                       " problems of this file went to the fit): try another --holdout-every");
     bool fitted_now = false;
     if (fit) {
       const int iterations = vm["iterations"].as<int>();
       if (iterations < 1 || iterations > 1000) throw InputError("--iterations must be in 1..1000");
-      const auto cal = tuner::calibrate(train, spec, ModelCoefficients{}, zipf, iterations);
+      const auto cal = tuner::calibrate(train, spec, start, zipf, iterations);
       std::cerr << "accuracy: fitted " << cal.points << " measurements of " << train.size()
-                << " problems in " << cal.iterations << " iterations: rms log error "
+                << " problems in " << cal.iterations << " iterations: weighted rms log error "
                 << cal.rms_log_error_before << " -> " << cal.rms_log_error_after << "\n";
       const auto before =
           tuner::accuracy(tuner::measured_vs_predicted(test, spec, ModelCoefficients{}, zipf));

@@ -50,6 +50,12 @@ namespace vqt {
     "fused GEMV: latency a warp pays per work item (first code load, x, split-k epilogue)")      \
   X(gemv_issue_per_code, 6.0, 0.1, 200.0, "fused GEMV: warp instructions per code and lane")     \
   X(gemv_issue_per_mma, 2.0, 0.1, 200.0, "fused GEMV: issue cycles per m16n8k16 mma")            \
+  X(gemv_split_item_cycles, 2000.0, 0.0, 100000.0,                                               \
+    "fused GEMV: a split-k item's epilogue (atomics, fence, barriers, arrival counter)")         \
+  X(tier_test_issue_per_code, 4.0, 0.0, 200.0,                                                   \
+    "fused GEMV: instructions per code of the tier test (codebook split over tiers)")            \
+  X(pipelined_lookups_in_flight, 16.0, 1.0, 16.0,                                                \
+    "fused GEMV: lookups of a chunk a warp overlaps when every lookup takes one path")           \
   X(reg_select_issue_per_code, 8.0, 0.0, 200.0,                                                  \
     "fused GEMV: extra instructions per code of the register tier's select chain")               \
   X(smem_latency_s, 20e-9, 1e-9, 1e-5, "latency of a shared-memory codebook lookup")             \

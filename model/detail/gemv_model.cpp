@@ -116,9 +116,14 @@ void gemv_kernel_terms(const PreparedProblem& p, const Candidate& c, const Geome
   // Warp instructions of one chunk: decode per code, register-tier selects, the global path when
   // any lane of a request goes global, the mmas (batch padded to one or two n8 tiles).
   const double touch_glob = warp_touch_probability(t.global);
+  // One path: every lookup is a shared-memory read (the kernel's all-smem loop) or a global one
+  // (global-only instance); no per-lookup tier test, and the lookups of a chunk are independent
+  // loads the compiler issues back to back. Otherwise each lookup tests its tier and branches.
+  const bool one_path = c.n_reg == 0 && (c.n_smem == 0 || c.n_smem >= p.entries);
   const double mmas = double(chunk_k / 16) * (pr.m <= 8 ? 1.0 : 2.0);
   const double issue = kCodesPerLaneChunk * (k.gemv_issue_per_code + rt.dequant_ops_per_lookup +
                                              (c.n_reg > 0 ? k.reg_select_issue_per_code : 0.0) +
+                                             (one_path ? 0.0 : k.tier_test_issue_per_code) +
                                              touch_glob * k.global_path_ops) +
                        mmas * k.gemv_issue_per_mma;
 
@@ -132,16 +137,18 @@ void gemv_kernel_terms(const PreparedProblem& p, const Candidate& c, const Geome
     lookup_lat_s = any_global * (k.l1_latency_s + miss * (l2_or_hbm - k.l1_latency_s));
   }
   if (t.smem > 0) lookup_lat_s += (1.0 - any_global) * k.smem_latency_s;
-  // A lane's 16 lookups of a chunk go out in groups of lookups_in_flight_per_warp.
-  lookup_lat_s *= kCodesPerLaneChunk / std::min(kCodesPerLaneChunk, k.lookups_in_flight_per_warp);
+  // A lane's 16 lookups of a chunk go out in groups of the lookups a warp overlaps.
+  const double in_flight = one_path ? k.pipelined_lookups_in_flight : k.lookups_in_flight_per_warp;
+  lookup_lat_s *= kCodesPerLaneChunk / std::min(kCodesPerLaneChunk, in_flight);
   const double chain_cycles = k.gemv_chain_cycles + lookup_lat_s * clk + issue + lsu;
   const double stream_cycles = k.hbm_latency_s * clk;
   // The busiest warp's latency: its items one after another, each restarting the code prefetch
   // and ending with its epilogue (split-k atomics, flag).
   const double lat_limits[2] = {chain_cycles, stream_cycles};
+  const double item_cycles = k.gemv_item_cycles + (c.split_k > 1 ? k.gemv_split_item_cycles : 0.0);
   const double chain_s =
       items_per_block *
-      (chunks_per_item * smooth_max(lat_limits, 2, k.overlap_exponent) + k.gemv_item_cycles) / clk;
+      (chunks_per_item * smooth_max(lat_limits, 2, k.overlap_exponent) + item_cycles) / clk;
   // The busiest SM's pipes (4 issue slots, one L1 wavefront per cycle) over all the warp chunks
   // it runs: items are dealt round-robin, so an SM runs ceil(items / SMs) of them.
   const double sm_chunks = ceil_ratio(items, sms) * warps * chunks_per_item;

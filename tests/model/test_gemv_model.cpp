@@ -102,6 +102,44 @@ TEST(GemvModel, MoreItemsPerBlockTakeLongerAndPartialWavesShow) {
   EXPECT_EQ(one.reduction_s, 0.0);
 }
 
+TEST(GemvModel, SplitEpilogueAndTierTestCostOnlyWhereTheKernelPaysThem) {
+  // A split-k item ends with atomics, a fence and barriers (gemv_split_item_cycles); a codebook
+  // split over tiers tests every lookup's tier (tier_test_issue_per_code) and overlaps fewer of
+  // a chunk's lookups; the all-in-shared-memory loop does neither.
+  const Problem pr = Problem::matmul(Op::gemv, parse_vq("aqlm-2x8"), 1, 4096, 4096);
+  const auto cdf = zipf_sorted_cdf(pr.vq.stored_entries(), 1.0);
+  ModelCoefficients cheap, dear = cheap;
+  cheap.gemv_split_item_cycles = 0;
+  cheap.tier_test_issue_per_code = 0;
+  dear.gemv_split_item_cycles = 20000;
+  dear.tier_test_issue_per_code = 100;
+  const PreparedProblem a = prepare(pr, find_gpu("h100-sxm"), cheap, cdf, "zipf:1");
+  const PreparedProblem b = prepare(pr, find_gpu("h100-sxm"), dear, cdf, "zipf:1");
+  Candidate c = enumerate_candidates(a).front();
+  c.n_reg = 0;
+  c.n_smem = 256;  // every entry: one path
+  c.smem_copies = 1;
+  c.l1_bypass = false;
+  c.threads = 128;
+  c.tile_n = 64;
+  c.split_k = 1;
+  EXPECT_DOUBLE_EQ(predict(a, c).time_s, predict(b, c).time_s);
+  c.split_k = 4;
+  EXPECT_GT(predict(b, c).time_s, predict(a, c).time_s * 1.05);
+  c.split_k = 1;
+  c.n_smem = 64;  // a quarter of the entries: every lookup tests its tier
+  EXPECT_GT(predict(b, c).time_s, predict(a, c).time_s * 1.05);
+  // Same coefficients: the tiered candidate overlaps fewer lookups than the one-path one.
+  ModelCoefficients serial = cheap;
+  serial.lookups_in_flight_per_warp = 1;
+  serial.pipelined_lookups_in_flight = 16;
+  const PreparedProblem s = prepare(pr, find_gpu("h100-sxm"), serial, cdf, "zipf:1");
+  c.n_smem = 256;
+  const double one_path = predict(s, c).latency_s;
+  c.n_reg = 4;
+  EXPECT_GT(predict(s, c).latency_s, one_path);
+}
+
 TEST(ModelCombine, LargestBoundTakesTheFirstStrictlyLargerLimit) {
   using detail::largest_bound;
   EXPECT_EQ(largest_bound(5.0, {{4.0, Bound::l2}, {5.0, Bound::smem}}), Bound::hbm);  // ties stay

@@ -84,3 +84,47 @@ TEST(AccuracyH100, GemvLlama65b) {
 TEST(AccuracyH100, GemmAndAttention) {
   check("h100-gemm-attention");
 }
+
+namespace {
+
+// The "weighted rms log error B -> A" that `accuracy --fit` prints: B, before the first step.
+double rms_before(const std::string& err) {
+  const auto at = err.find("rms log error ");
+  if (at == std::string::npos) return -1;
+  return std::stod(err.substr(at + 14));
+}
+
+}  // namespace
+
+// --fit --start FILE starts the fit from FILE: one iteration from the committed coefficients
+// begins at their (far lower) error, not at the built-in defaults'; --start without --fit is
+// refused before anything is read.
+TEST(AccuracyH100, FitStartsFromTheGivenCoefficients) {
+  const fs::path db = decompress("h100-gemv-70");
+  const fs::path coef = kData / "h100-gemv-coefficients.json";
+  const auto refused = run_cli({"accuracy", "--db", db.string(), "--start", coef.string()});
+  EXPECT_EQ(refused.rc, 2);
+  EXPECT_NE(refused.err.find("--start needs --fit"), std::string::npos) << refused.err;
+
+  const auto from_defaults =
+      run_cli({"accuracy", "--db", db.string(), "--fit", "--iterations", "1"});
+  ASSERT_EQ(from_defaults.rc, 0) << from_defaults.err;
+  const fs::path db2 = decompress("h100-gemv-70");
+  const auto from_file = run_cli(
+      {"accuracy", "--db", db2.string(), "--fit", "--iterations", "1", "--start", coef.string()});
+  ASSERT_EQ(from_file.rc, 0) << from_file.err;
+  const double a = rms_before(from_defaults.err), b = rms_before(from_file.err);
+  ASSERT_GT(a, 0) << from_defaults.err;
+  ASSERT_GT(b, 0) << from_file.err;
+  EXPECT_LT(b, 0.5 * a) << "defaults " << a << ", committed coefficients " << b;
+}
+
+// A fit whose held-out quarter is empty (llama-65b's four shapes all hash into the fit) is refused
+// before anything is fitted or stored.
+TEST(AccuracyH100, FitWithNothingHeldOutIsRefusedFirst) {
+  const fs::path db = decompress("h100-gemv-llama65b");
+  const auto r = run_cli({"accuracy", "--db", db.string(), "--fit", "--iterations", "1"});
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_NE(r.err.find("no problem is held out"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("fitted"), std::string::npos) << r.err;
+}
