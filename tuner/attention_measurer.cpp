@@ -12,6 +12,7 @@
 #include "kernels/gemm_attention_candidate.hpp"
 #include "model/cost_model.hpp"
 #include "profiler/cuda_check.hpp"
+#include "tuner/time_trial.hpp"
 #include "tuner/validate.hpp"
 
 namespace vqt::tuner {
@@ -36,8 +37,7 @@ AttentionMeasurer::AttentionMeasurer(profiler::Profiler& prof,
 AttentionMeasurer::~AttentionMeasurer() = default;
 
 db::Timer AttentionMeasurer::timer() const {
-  return prof_.timer_kind() == profiler::TimerKind::cupti ? db::Timer::cupti
-                                                          : db::Timer::cuda_event;
+  return timer_of(prof_);
 }
 
 std::vector<double> AttentionMeasurer::prepare(const Problem& p, std::string* source) {
@@ -142,52 +142,22 @@ TrialResult AttentionMeasurer::measure(const Candidate& c) {
   if (!d_) throw Error("AttentionMeasurer::measure before prepare");
   Data& d = *d_;
   if (!d.built) materialize(d);
-  TrialResult t;
-  t.candidate = c;
   const AttentionParams params = attention_params_from(c);
   const AttentionSupport ok = can_implement_attention(d.shape, params);
-  if (!ok) {
-    t.status = db::Status::resource_limit;
-    t.detail = ok.reason;
-    return t;
-  }
-  const profiler::LaunchFn launch = launch_of(c);
+  if (!ok) return refused_trial(c, ok.reason);
+  TrialSteps steps;
+  steps.launch = launch_of(c);
   const std::size_t need = attention_workspace_bytes(d.shape, params);
-  d.out.fill_bytes(0xFF);
-  if (need > 0) VQT_CUDA_CALL(cudaMemset(d.ws.get(), 0xFF, need));
-  cudaError_t err = launch(nullptr);
-  if (err == cudaSuccess) err = cudaDeviceSynchronize();
-  if (err != cudaSuccess) {
-    cudaGetLastError();
-    t.status = err == cudaErrorLaunchOutOfResources || err == cudaErrorInvalidConfiguration
-                   ? db::Status::resource_limit
-                   : db::Status::launch_failed;
-    t.detail = cudaGetErrorName(err);
-    if (cudaDeviceSynchronize() != cudaSuccess)
-      throw Error("CUDA context lost after candidate " + c.key() + ": " + t.detail);
-    return t;
-  }
-  const std::vector<std::uint16_t> y = d.out.download();
-  const OutputCheck chk = check_half_output(y.data(), d.ref, kMaxRelError);
-  if (!chk.ok) {
-    t.status = db::Status::validation_failed;
-    t.detail = chk.detail;
-    return t;
-  }
-  try {
-    const profiler::Measurement m = prof_.measure(launch, rule_);
-    t.median_s = m.time.median;
-    t.min_s = m.time.min;
-    t.max_s = m.time.max;
-    t.rel_stdev = m.time.rel_stdev;
-    t.count = std::int64_t(m.time.count);
-  } catch (const CudaError& e) {
-    t.status = db::Status::launch_failed;
-    t.detail = e.what();
-    if (cudaDeviceSynchronize() != cudaSuccess)
-      throw Error("CUDA context lost after candidate " + c.key() + ": " + t.detail);
-  }
-  return t;
+  steps.poison = [&] {
+    d.out.fill_bytes(0xFF);
+    if (need > 0) VQT_CUDA_CALL(cudaMemset(d.ws.get(), 0xFF, need));
+  };
+  steps.check = [&] {
+    const std::vector<std::uint16_t> y = d.out.download();
+    const OutputCheck chk = check_half_output(y.data(), d.ref, kMaxRelError);
+    return OutputVerdict{chk.ok, chk.detail};
+  };
+  return time_trial(prof_, rule_, c, steps);
 }
 
 }  // namespace vqt::tuner

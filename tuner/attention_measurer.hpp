@@ -10,9 +10,9 @@
 // prepare() only computes the CDF; the cache, the reference and the device buffers are built on
 // the first measure() of a problem and stay cached.
 //
-// Statuses: resource_limit (can_implement_attention refuses, or out of resources), launch_failed,
-// validation_failed (relative L2 error above kMaxRelError or a non-finite output; the output is
-// poisoned with NaN before the checked run), ok.
+// Statuses (the sequence of tuner/time_trial.hpp): resource_limit (can_implement_attention
+// refuses, or out of resources), launch_failed, validation_failed (relative L2 error above
+// kMaxRelError or a non-finite output; the output is poisoned with NaN before the checked run), ok.
 #pragma once
 
 #include <cstdint>

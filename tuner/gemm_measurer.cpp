@@ -14,6 +14,7 @@
 #include "kernels/vq_gemv.hpp"
 #include "model/cost_model.hpp"
 #include "profiler/cuda_check.hpp"
+#include "tuner/time_trial.hpp"
 #include "tuner/validate.hpp"
 #include "vq/reference.hpp"
 
@@ -43,8 +44,7 @@ GemmMeasurer::~GemmMeasurer() {
 }
 
 db::Timer GemmMeasurer::timer() const {
-  return prof_.timer_kind() == profiler::TimerKind::cupti ? db::Timer::cupti
-                                                          : db::Timer::cuda_event;
+  return timer_of(prof_);
 }
 
 std::vector<double> GemmMeasurer::prepare(const Problem& p, std::string* source) {
@@ -182,54 +182,22 @@ TrialResult GemmMeasurer::measure(const Candidate& c) {
   if (!d_) throw Error("GemmMeasurer::measure before prepare");
   Data& d = *d_;
   ensure_built();
-  TrialResult t;
-  t.candidate = c;
-  const GemmParams params = gemm_params_from(c);
-  const std::string why = can_implement_gemm(d.format, d.problem.m, params, d.dev);
-  if (!why.empty()) {
-    t.status = db::Status::resource_limit;
-    t.detail = why;
-    return t;
-  }
-  const profiler::LaunchFn launch = launch_of(c);
-
-  // Checked run: NaN output, garbage split-k partials, zeroed arrival counters (every call leaves
-  // them zero again, so the timed calls need no reset).
-  d.y.fill_bytes(0xFF);
-  reset_workspace(c, true);
-  cudaError_t err = launch(nullptr);
-  if (err == cudaSuccess) err = cudaDeviceSynchronize();
-  if (err != cudaSuccess) {
-    cudaGetLastError();
-    t.status = err == cudaErrorLaunchOutOfResources || err == cudaErrorInvalidConfiguration
-                   ? db::Status::resource_limit
-                   : db::Status::launch_failed;
-    t.detail = cudaGetErrorName(err);
-    if (cudaDeviceSynchronize() != cudaSuccess)
-      throw Error("CUDA context lost after candidate " + c.key() + ": " + t.detail);
-    return t;
-  }
-  const std::vector<std::uint16_t> y = d.y.download();
-  const OutputCheck chk = check_half_output(y.data(), d.ref, kMaxRelError, d.y_index);
-  if (!chk.ok) {
-    t.status = db::Status::validation_failed;
-    t.detail = chk.detail;
-    return t;
-  }
-  try {
-    const profiler::Measurement m = prof_.measure(launch, rule_);
-    t.median_s = m.time.median;
-    t.min_s = m.time.min;
-    t.max_s = m.time.max;
-    t.rel_stdev = m.time.rel_stdev;
-    t.count = std::int64_t(m.time.count);
-  } catch (const CudaError& e) {
-    t.status = db::Status::launch_failed;
-    t.detail = e.what();
-    if (cudaDeviceSynchronize() != cudaSuccess)
-      throw Error("CUDA context lost after candidate " + c.key() + ": " + t.detail);
-  }
-  return t;
+  const std::string why = can_implement_gemm(d.format, d.problem.m, gemm_params_from(c), d.dev);
+  if (!why.empty()) return refused_trial(c, why);
+  TrialSteps steps;
+  steps.launch = launch_of(c);
+  // NaN output, garbage split-k partials, zeroed arrival counters (every call leaves them zero
+  // again, so the timed calls need no reset).
+  steps.poison = [&] {
+    d.y.fill_bytes(0xFF);
+    reset_workspace(c, true);
+  };
+  steps.check = [&] {
+    const std::vector<std::uint16_t> y = d.y.download();
+    const OutputCheck chk = check_half_output(y.data(), d.ref, kMaxRelError, d.y_index);
+    return OutputVerdict{chk.ok, chk.detail};
+  };
+  return time_trial(prof_, rule_, c, steps);
 }
 
 }  // namespace vqt::tuner

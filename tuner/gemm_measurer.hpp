@@ -14,10 +14,10 @@
 // tuner::sampled_tokens) for all n outputs: the fp64 GEMM of all m tokens would cost minutes per
 // llama shape on the CPU, and a wrong tile, split or token tail shows in the sampled rows.
 //
-// Statuses: resource_limit (can_implement_gemm refuses on this device, or the launch is out of
-// resources), launch_failed (any other launch error), validation_failed (relative L2 error above
-// kMaxRelError or a non-finite output; the output is poisoned with NaN and split-k partials with
-// garbage before the checked run), ok.
+// Statuses (the sequence of tuner/time_trial.hpp): resource_limit (can_implement_gemm refuses on
+// this device, or the launch is out of resources), launch_failed (any other launch error),
+// validation_failed (relative L2 error above kMaxRelError or a non-finite output; the output is
+// poisoned with NaN and split-k partials with garbage before the checked run), ok.
 #pragma once
 
 #include <cstdint>

@@ -9,25 +9,14 @@
 #include "kernels/vq_gemv.hpp"
 #include "model/cost_model.hpp"
 #include "profiler/cuda_check.hpp"
+#include "tuner/time_trial.hpp"
+#include "tuner/validate.hpp"
 #include "vq/half.hpp"
 #include "vq/reference.hpp"
 
 namespace vqt::tuner {
 
 namespace {
-
-std::uint64_t splitmix(std::uint64_t& s) {
-  std::uint64_t z = (s += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
-double uniform01(std::uint64_t& s) {
-  return double(splitmix(s) >> 11) * (1.0 / 9007199254740992.0);
-}
-float half_round(float f) {
-  return half_bits_to_float(float_to_half_bits(f));
-}
 
 struct DevMem {
   void* p = nullptr;
@@ -62,8 +51,7 @@ GemvMeasurer::GemvMeasurer(profiler::Profiler& prof, const profiler::Convergence
 GemvMeasurer::~GemvMeasurer() = default;
 
 db::Timer GemvMeasurer::timer() const {
-  return prof_.timer_kind() == profiler::TimerKind::cupti ? db::Timer::cupti
-                                                          : db::Timer::cuda_event;
+  return timer_of(prof_);
 }
 
 std::vector<double> GemvMeasurer::prepare(const Problem& p, std::string* source) {
@@ -159,85 +147,63 @@ VqGemvArgs gemv_args(const GemvFormat& format, int batch, void* lo, std::size_t 
   return a;
 }
 
+// y (fp16) against the reference's first y.size() values: finite and relative L2 error <=
+// kMaxRelError (the GEMV's own message, without the limit that check_half_output adds).
+OutputVerdict check_output(const std::vector<std::uint16_t>& y, const std::vector<double>& ref) {
+  double num = 0, den = 0;
+  bool finite = true;
+  for (std::size_t i = 0; i < y.size(); ++i) {
+    const double v = half_bits_to_float(y[i]), r = ref[i];
+    if (!std::isfinite(v)) finite = false;
+    num += (v - r) * (v - r);
+    den += r * r;
+  }
+  const double rel = std::sqrt(num / std::max(den, 1e-300));
+  OutputVerdict out;
+  out.ok = finite && rel <= GemvMeasurer::kMaxRelError;
+  if (!out.ok) {
+    std::ostringstream os;
+    os << (finite ? "relative L2 error " : "non-finite output, relative L2 error ") << rel;
+    out.detail = os.str();
+  }
+  return out;
+}
+
 }  // namespace
+
+profiler::LaunchFn GemvMeasurer::launch_of(const Candidate& c) const {
+  const Data& d = *d_;
+  const GemvParams params = gemv_params_from(c);
+  const VqGemvArgs a = gemv_args(d.format, int(d.problem.m), d.lo->p, d.hi->bytes, d.hi->p, d.cb->p,
+                                 d.x->p, d.y->p, d.ws->p, d.ws->bytes);
+  return [a, params](cudaStream_t s) { return vq_gemv(a, params, s); };
+}
 
 profiler::LaunchFn GemvMeasurer::launch_fn(const Candidate& c) {
   if (!d_) throw Error("GemvMeasurer::launch_fn before prepare");
   Data& d = *d_;
   if (!d.lo) materialize(d);
-  const int batch = int(d.problem.m);
-  const GemvParams params = gemv_params_from(c);
-  const std::string why = can_implement(d.format, batch, params, d.dev);
+  const std::string why = can_implement(d.format, int(d.problem.m), gemv_params_from(c), d.dev);
   if (!why.empty()) throw InputError("candidate " + c.key() + " cannot run: " + why);
-  const VqGemvArgs a = gemv_args(d.format, batch, d.lo->p, d.hi->bytes, d.hi->p, d.cb->p, d.x->p,
-                                 d.y->p, d.ws->p, d.ws->bytes);
-  return [a, params](cudaStream_t s) { return vq_gemv(a, params, s); };
+  return launch_of(c);
 }
 
 TrialResult GemvMeasurer::measure(const Candidate& c) {
   if (!d_) throw Error("GemvMeasurer::measure before prepare");
   Data& d = *d_;
   if (!d.lo) materialize(d);
-  TrialResult t;
-  t.candidate = c;
-  const int batch = int(d.problem.m);
-  const GemvParams params = gemv_params_from(c);
-  const std::string why = can_implement(d.format, batch, params, d.dev);
-  if (!why.empty()) {
-    t.status = db::Status::resource_limit;
-    t.detail = why;
-    return t;
-  }
-  const VqGemvArgs a = gemv_args(d.format, batch, d.lo->p, d.hi->bytes, d.hi->p, d.cb->p, d.x->p,
-                                 d.y->p, d.ws->p, d.ws->bytes);
-
-  // Checked run: poisoned output, then compare with the reference.
-  VQT_CUDA_CALL(cudaMemset(d.y->p, 0xff, std::size_t(batch) * std::size_t(d.problem.n) * 2));
-  cudaError_t err = vq_gemv(a, params, nullptr);
-  if (err == cudaSuccess) err = cudaDeviceSynchronize();
-  if (err != cudaSuccess) {
-    cudaGetLastError();
-    t.status = err == cudaErrorLaunchOutOfResources || err == cudaErrorInvalidConfiguration
-                   ? db::Status::resource_limit
-                   : db::Status::launch_failed;
-    t.detail = cudaGetErrorName(err);
-    if (cudaDeviceSynchronize() != cudaSuccess)
-      throw Error("CUDA context lost after candidate " + c.key() + ": " + t.detail);
-    return t;
-  }
-  std::vector<std::uint16_t> y(std::size_t(batch) * std::size_t(d.problem.n));
-  VQT_CUDA_CALL(cudaMemcpy(y.data(), d.y->p, y.size() * 2, cudaMemcpyDeviceToHost));
-  double num = 0, den = 0;
-  bool finite = true;
-  for (std::size_t i = 0; i < y.size(); ++i) {
-    const double v = half_bits_to_float(y[i]), r = d.ref[i];
-    if (!std::isfinite(v)) finite = false;
-    num += (v - r) * (v - r);
-    den += r * r;
-  }
-  const double rel = std::sqrt(num / std::max(den, 1e-300));
-  if (!finite || !(rel <= kMaxRelError)) {
-    t.status = db::Status::validation_failed;
-    std::ostringstream os;
-    os << (finite ? "relative L2 error " : "non-finite output, relative L2 error ") << rel;
-    t.detail = os.str();
-    return t;
-  }
-  try {
-    const profiler::Measurement m =
-        prof_.measure([&](cudaStream_t s) { return vq_gemv(a, params, s); }, rule_);
-    t.median_s = m.time.median;
-    t.min_s = m.time.min;
-    t.max_s = m.time.max;
-    t.rel_stdev = m.time.rel_stdev;
-    t.count = std::int64_t(m.time.count);
-  } catch (const CudaError& e) {
-    t.status = db::Status::launch_failed;
-    t.detail = e.what();
-    if (cudaDeviceSynchronize() != cudaSuccess)
-      throw Error("CUDA context lost after candidate " + c.key() + ": " + t.detail);
-  }
-  return t;
+  const std::size_t outputs = std::size_t(d.problem.m) * std::size_t(d.problem.n);
+  const std::string why = can_implement(d.format, int(d.problem.m), gemv_params_from(c), d.dev);
+  if (!why.empty()) return refused_trial(c, why);
+  TrialSteps steps;
+  steps.launch = launch_of(c);
+  steps.poison = [&] { VQT_CUDA_CALL(cudaMemset(d.y->p, 0xff, outputs * 2)); };
+  steps.check = [&] {
+    std::vector<std::uint16_t> y(outputs);
+    VQT_CUDA_CALL(cudaMemcpy(y.data(), d.y->p, y.size() * 2, cudaMemcpyDeviceToHost));
+    return check_output(y, d.ref);
+  };
+  return time_trial(prof_, rule_, c, steps);
 }
 
 }  // namespace vqt::tuner

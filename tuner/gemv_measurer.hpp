@@ -11,9 +11,10 @@
 // only computes the CDF; the data and the reference are built on the first measure() of a shape,
 // so a resumed tune that times nothing costs no reference computations.
 //
-// Statuses: resource_limit (can_implement refuses, or the launch is out of resources),
-// launch_failed (any other launch error), validation_failed (relative L2 error above 1e-2 or a
-// non-finite output; outputs are poisoned with NaN before the checked run), ok.
+// Statuses (the sequence of tuner/time_trial.hpp): resource_limit (can_implement refuses, or the
+// launch is out of resources), launch_failed (any other launch error), validation_failed
+// (relative L2 error above 1e-2 or a non-finite output; outputs are poisoned with NaN before the
+// checked run), ok.
 #pragma once
 
 #include <cstdint>
@@ -52,6 +53,7 @@ class GemvMeasurer : public Measurer {
   std::map<std::string, std::unique_ptr<Data>> cache_;  // by (vq, n, k): data + reference
   Data* d_ = nullptr;
   void materialize(Data& d);  // codes, reference and device buffers, on the first measure()
+  profiler::LaunchFn launch_of(const Candidate& c) const;  // data built, `c` implementable
 };
 
 }  // namespace vqt::tuner

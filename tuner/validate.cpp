@@ -11,8 +11,6 @@
 
 namespace vqt::tuner {
 
-namespace {
-
 std::uint64_t splitmix(std::uint64_t& s) {
   std::uint64_t z = (s += 0x9e3779b97f4a7c15ull);
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
@@ -25,6 +23,9 @@ double uniform01(std::uint64_t& s) {
 float half_round(float f) {
   return half_bits_to_float(float_to_half_bits(f));
 }
+
+namespace {
+
 std::uint64_t stream_seed(std::uint64_t seed, std::uint64_t stream) {
   std::uint64_t s = seed ^ (0x5eed5eedull + stream * 0x9e3779b97f4a7c15ull);
   return splitmix(s);

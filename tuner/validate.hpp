@@ -1,6 +1,6 @@
-// Data and checks the GEMM and attention measurers share (plain C++, no CUDA: the cpu tier tests
-// them): deterministic test data drawn from a seed, output checks against an fp64 reference, and
-// a fast fp64 reference for decode attention over a CQ cache.
+// Data and checks the measurers share (plain C++, no CUDA: the cpu tier tests them):
+// deterministic test data drawn from a seed, output checks against an fp64 reference, and a fast
+// fp64 reference for decode attention over a CQ cache.
 //
 // Data: codes drawn from a sorted CDF (Zipf over the stored entries, hottest = index 0; lattice
 // configs: the 8 row bits from the law, the 8 sign bits uniform), codebooks and activations
@@ -18,6 +18,12 @@
 #include "vq/vq_tensor.hpp"
 
 namespace vqt::tuner {
+
+// The generators behind the measurers' data: one splitmix64 step of `state`, a double uniform in
+// [0, 1) from one step (53 bits), and a float rounded to the nearest fp16.
+std::uint64_t splitmix(std::uint64_t& state);
+double uniform01(std::uint64_t& state);
+float half_round(float f);
 
 // Runs fn(i) for i in [0, n) on up to `threads` threads (0: the hardware's count, at most 16).
 void parallel_for(std::int64_t n, const std::function<void(std::int64_t)>& fn, int threads = 0);

@@ -1,0 +1,68 @@
+#include "tuner/time_trial.hpp"
+
+#include <cuda_runtime_api.h>
+
+#include "profiler/cuda_check.hpp"
+
+namespace vqt::tuner {
+
+namespace {
+
+// After a failed launch or timing: the context must still work, else the tune cannot go on.
+void require_context(const Candidate& c, const std::string& detail) {
+  if (cudaDeviceSynchronize() != cudaSuccess)
+    throw Error("CUDA context lost after candidate " + c.key() + ": " + detail);
+}
+
+}  // namespace
+
+TrialResult time_trial(profiler::Profiler& prof, const profiler::ConvergenceRule& rule,
+                       const Candidate& c, const TrialSteps& steps) {
+  TrialResult t;
+  t.candidate = c;
+  steps.poison();
+  cudaError_t err = steps.launch(nullptr);
+  if (err == cudaSuccess) err = cudaDeviceSynchronize();
+  if (err != cudaSuccess) {
+    cudaGetLastError();
+    t.status = err == cudaErrorLaunchOutOfResources || err == cudaErrorInvalidConfiguration
+                   ? db::Status::resource_limit
+                   : db::Status::launch_failed;
+    t.detail = cudaGetErrorName(err);
+    require_context(c, t.detail);
+    return t;
+  }
+  const OutputVerdict v = steps.check();
+  if (!v.ok) {
+    t.status = db::Status::validation_failed;
+    t.detail = v.detail;
+    return t;
+  }
+  try {
+    const profiler::Measurement m = prof.measure(steps.launch, rule);
+    t.median_s = m.time.median;
+    t.min_s = m.time.min;
+    t.max_s = m.time.max;
+    t.rel_stdev = m.time.rel_stdev;
+    t.count = std::int64_t(m.time.count);
+  } catch (const CudaError& e) {
+    t.status = db::Status::launch_failed;
+    t.detail = e.what();
+    require_context(c, t.detail);
+  }
+  return t;
+}
+
+TrialResult refused_trial(const Candidate& c, const std::string& why) {
+  TrialResult t;
+  t.candidate = c;
+  t.status = db::Status::resource_limit;
+  t.detail = why;
+  return t;
+}
+
+db::Timer timer_of(const profiler::Profiler& prof) {
+  return prof.timer_kind() == profiler::TimerKind::cupti ? db::Timer::cupti : db::Timer::cuda_event;
+}
+
+}  // namespace vqt::tuner
