@@ -181,20 +181,16 @@ Ceiling launch_ceiling(Context& c) {
   }
 }
 
-// GPU time per launch of back-to-back empty kernels when the host is ahead of the GPU: 256
-// launches are queued behind a held stream, then released; a cudaEvent pair around them (the first
-// completes when the hold ends) gives the batch's time, divided by 256. CUPTI's kernel records are
-// paused (they add GPU work per kernel). The GPU's launch pipeline sets this figure, not the host:
-// it is the ceiling that repeats (the host-side `launch` moves with the host's load).
-Ceiling launch_gpu_ceiling(Context& c) {
-  constexpr int kLaunches = 256, kWarmup = 3;
+// GPU time per launch of `kLaunches` back-to-back empty kernels when the host is ahead of the
+// GPU: `enqueue` queues them behind a held stream, then the hold ends; a cudaEvent pair around
+// them (the first completes when the hold ends) gives the batch's time. CUPTI's kernel records are
+// paused (they add GPU work per kernel).
+constexpr int kHeldLaunches = 256;
+Ceiling held_batch_ceiling(Context& c, const char* name, const char* method,
+                           const std::function<cudaError_t(cudaStream_t)>& enqueue) {
+  constexpr int kWarmup = 3;
   warm_gpu(c, 200);
-  Ceiling out{"launch_gpu",
-              0,
-              "s",
-              "GPU time per back-to-back launch: 256 empty kernels queued behind a held stream, "
-              "released, timed as one batch with cudaEvents, CUPTI kernel records paused",
-              {}};
+  Ceiling out{name, 0, "s", method, {}};
   HostPinned flag_mem(sizeof(int), cudaHostAllocMapped);
   volatile int* flag = static_cast<volatile int*>(flag_mem.p);
   *flag = 0;
@@ -217,13 +213,13 @@ Ceiling launch_gpu_ceiling(Context& c) {
     VQT_CUDA_CHECK(
         detail::launch_wait_flag(static_cast<const volatile int*>(dflag), 2000000000ull, c.stream));
     VQT_CUDA_CHECK(cudaEventRecord(e0, c.stream));
-    for (int i = 0; i < kLaunches; ++i) VQT_CUDA_CHECK(detail::launch_empty(c.stream));
+    VQT_CUDA_CHECK(enqueue(c.stream));
     VQT_CUDA_CHECK(cudaEventRecord(e1, c.stream));
     *flag = 1;
     VQT_CUDA_CHECK(cudaEventSynchronize(e1));
     float ms = 0;
     VQT_CUDA_CHECK(cudaEventElapsedTime(&ms, e0, e1));
-    return double(ms) * 1e-3 / kLaunches;
+    return double(ms) * 1e-3 / kHeldLaunches;
   };
   for (int i = 0; i < kWarmup; ++i) batch_s();
   Convergence conv(c.rule);
@@ -240,10 +236,61 @@ Ceiling launch_gpu_ceiling(Context& c) {
     out.m.samples_total = conv.total();
     out.m.stop = r;
     out.m.elapsed_s = elapsed;
-    out.m.activities = kLaunches;
+    out.m.activities = kHeldLaunches;
     out.value = out.m.time.median;
     return out;
   }
+}
+
+// Stream launches: 256 cudaLaunchKernel calls. What the GPU takes per launch here is a property
+// of the process's channel as much as of the GPU: on the H100 VMs it repeats to 0.1 % within a
+// process but moves by up to 14 % between processes (1.63-1.87 us in six, bench/results/
+// ceilings-h100.md), whatever the method (one batch, a slope of 128 vs 512, a flush first).
+Ceiling launch_gpu_ceiling(Context& c) {
+  return held_batch_ceiling(
+      c, "launch_gpu",
+      "GPU time per back-to-back launch: 256 empty kernels queued behind a held stream, "
+      "released, timed as one batch with cudaEvents, CUPTI kernel records paused",
+      [](cudaStream_t s) {
+        for (int i = 0; i < kHeldLaunches; ++i) {
+          const cudaError_t e = detail::launch_empty(s);
+          if (e != cudaSuccess) return e;
+        }
+        return cudaSuccess;
+      });
+}
+
+// Graph launches: the same 256 empty kernels captured once as a CUDA graph and launched as one;
+// the GPU's own cost per kernel node, the same in every process (0.790 us +- 0.02 % in six on
+// the H100).
+Ceiling launch_graph_ceiling(Context& c) {
+  cudaStream_t cap = nullptr;
+  VQT_CUDA_CHECK(cudaStreamCreateWithFlags(&cap, cudaStreamNonBlocking));
+  cudaGraph_t graph = nullptr;
+  cudaGraphExec_t exec = nullptr;
+  struct Owned {
+    cudaStream_t& s;
+    cudaGraph_t& g;
+    cudaGraphExec_t& e;
+    ~Owned() {
+      if (e) cudaGraphExecDestroy(e);
+      if (g) cudaGraphDestroy(g);
+      if (s) cudaStreamDestroy(s);
+    }
+  } owned{cap, graph, exec};
+  VQT_CUDA_CHECK(cudaStreamBeginCapture(cap, cudaStreamCaptureModeThreadLocal));
+  cudaError_t launched = cudaSuccess;
+  for (int i = 0; i < kHeldLaunches && launched == cudaSuccess; ++i)
+    launched = detail::launch_empty(cap);
+  const cudaError_t ended = cudaStreamEndCapture(cap, &graph);
+  VQT_CUDA_CHECK(launched);
+  VQT_CUDA_CHECK(ended);
+  VQT_CUDA_CHECK(cudaGraphInstantiate(&exec, graph, 0));
+  return held_batch_ceiling(c, "launch_graph",
+                            "GPU time per kernel node: a CUDA graph of 256 empty kernels launched "
+                            "behind a held stream, timed with cudaEvents, CUPTI kernel records "
+                            "paused",
+                            [&](cudaStream_t s) { return cudaGraphLaunch(exec, s); });
 }
 
 Ceiling measure_one(Context& c, const std::string& name) {
@@ -354,6 +401,7 @@ Ceiling measure_one(Context& c, const std::string& name) {
     return out;
   }
   if (name == "launch_gpu") return launch_gpu_ceiling(c);
+  if (name == "launch_graph") return launch_graph_ceiling(c);
   if (name == "launch") return launch_ceiling(c);
   throw InputError("unknown ceiling '" + name + "'");
 }
@@ -402,9 +450,9 @@ DeviceInfo device_info(int device) {
 
 const std::vector<std::string>& ceiling_names() {
   static const std::vector<std::string> names = {
-      "hbm_read",     "hbm_write",   "hbm_copy", "l2_read",  "smem_read",
-      "fp32_fma",     "fp16_tensor", "pcie_h2d", "pcie_d2h", "zero_copy_read",
-      "empty_kernel", "launch_gpu",  "launch"};
+      "hbm_read",     "hbm_write",   "hbm_copy",     "l2_read",  "smem_read",
+      "fp32_fma",     "fp16_tensor", "pcie_h2d",     "pcie_d2h", "zero_copy_read",
+      "empty_kernel", "launch_gpu",  "launch_graph", "launch"};
   return names;
 }
 
@@ -416,7 +464,7 @@ std::vector<Ceiling> measure_ceilings(Profiler& prof, const CeilingsOptions& opt
       throw InputError("unknown ceiling '" + n +
                        "' (accepted: hbm_read, hbm_write, hbm_copy, "
                        "l2_read, smem_read, fp32_fma, fp16_tensor, pcie_h2d, pcie_d2h, "
-                       "zero_copy_read, empty_kernel, launch_gpu, launch)");
+                       "zero_copy_read, empty_kernel, launch_gpu, launch_graph, launch)");
   Context c{prof, device_info(prof.options().device), {}, nullptr, nullptr, 0};
   c.rule.target_rel_stdev = opt.target_rel_stdev;
   c.rule.short_target_rel_stdev = std::max(opt.target_rel_stdev, 0.02);

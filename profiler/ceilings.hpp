@@ -11,10 +11,13 @@
 //   zero_copy_read                   kernel reading 256 MiB of mapped pinned host memory, bytes/s
 //   launch_gpu                       GPU time per back-to-back launch: 256 empty kernels queued
 //                                    behind a held stream, released, one event pair, s
+//                                    (moves up to 14 % between processes: the process's channel)
+//   launch_graph                     GPU time per kernel node: the same 256 kernels as one CUDA
+//                                    graph behind a held stream, s (repeats across processes)
 //   launch                           host time per launch of an empty kernel queued behind a held
 //                                    stream (the fastest of 5 batches of 256 per sample), s; moves
-//                                    with the host's load (10-18 % between processes on the H100
-//                                    host), unlike launch_gpu
+//                                    with the host's load (10-27 % between processes on the H100
+//                                    host)
 //   empty_kernel                     GPU duration of an empty kernel (CUPTI), s
 // Each is measured until the relative stdev of its samples is under 1 % (so runs agree within
 // about 2 %), or a 3 s cap, and says whether it got there.

@@ -72,7 +72,7 @@ COEF=${COEF:-bench/results/data/h100-coefficients.json}
 
 if [[ " $steps " == *" ceil3 "* ]]; then
   for i in 1 2 3; do
-    "$B/vqtune" measure --no-db --only launch,launch_gpu,empty_kernel --json > "$out/ceil3-$i.json" 2> "$out/ceil3-$i.err"
+    "$B/vqtune" measure --no-db --only launch,launch_gpu,launch_graph,empty_kernel --json > "$out/ceil3-$i.json" 2> "$out/ceil3-$i.err"
     echo "ceil3 run $i rc=$? $(tr -d '\n ' < "$out/ceil3-$i.json" | grep -o '"name":"[a-z_]*","value":[0-9.e-]*' | tr '\n' ' ')" | tee -a "$summary"
   done
 fi

@@ -221,6 +221,25 @@ TEST(Ceilings, HbmCopyAndPinnedH2DArePlausible) {
                vqt::InputError);
 }
 
+// The launch ceilings from the GPU's side: a kernel node of a graph costs the GPU less than a
+// stream launch, and neither is below 0.1 us or above 20 us on any GPU this project targets.
+TEST(Ceilings, GraphNodesAreCheaperForTheGpuThanStreamLaunches) {
+  REQUIRE_GPU();
+  Profiler prof;
+  CeilingsOptions opt;
+  opt.only = {"launch_gpu", "launch_graph"};
+  opt.cap_s = 2.0;
+  const auto c = measure_ceilings(prof, opt, nullptr);
+  ASSERT_EQ(c.size(), 2u);
+  EXPECT_EQ(c[1].name, "launch_graph");
+  for (const auto& x : c) {
+    EXPECT_GT(x.value, 0.1e-6) << x.name;
+    EXPECT_LT(x.value, 20e-6) << x.name;
+    EXPECT_GE(x.m.samples_total, 10) << x.name;
+  }
+  EXPECT_LT(c[1].value, c[0].value);
+}
+
 TEST(LaunchTimes, PerLaunchTimesOfTwoKernelLaunches) {
   REQUIRE_GPU();
 #ifndef VQT_HAVE_CUPTI

@@ -151,13 +151,16 @@ TEST(GemmMeasurer, LaunchFnRunsTheTimedLaunch) {
     if (++tried == 3) break;
   }
   EXPECT_EQ(tried, 3);
-  GemmParams huge;  // as above: over any GPU's shared memory
+  // As above: aqlm-3's 128 KiB codebook x 2 copies + the stages, over any GPU's shared memory.
+  const Problem p3 = Problem::matmul(Op::gemm, parse_vq("aqlm-3"), 64, 1024, 2048);
+  m.prepare(p3, &src);
+  GemmParams huge;
   huge.warps = 8;
   huge.k_groups = 4;
   huge.tile_m = 64;
   huge.codebook_smem = true;
   huge.smem_copies = 2;
-  EXPECT_THROW(m.launch_fn(candidate_from(huge, p)), InputError);
+  EXPECT_THROW(m.launch_fn(candidate_from(huge, p3)), InputError);
 }
 
 TEST(AttentionMeasurer, LaunchFnRunsTheTimedLaunch) {
