@@ -52,6 +52,8 @@ namespace vqt {
   X(gemv_issue_per_mma, 2.0, 0.1, 200.0, "fused GEMV: issue cycles per m16n8k16 mma")            \
   X(gemv_split_item_cycles, 2000.0, 0.0, 100000.0,                                               \
     "fused GEMV: a split-k item's epilogue (atomics, fence, barriers, arrival counter)")         \
+  X(gemv_tile_cycles, 1000.0, 0.0, 100000.0,                                                     \
+    "fused GEMV, per-tile codebooks: a tile column's restart (code prefetch, two barriers)")     \
   X(tier_test_issue_per_code, 4.0, 0.0, 200.0,                                                   \
     "fused GEMV: instructions per code of the tier test (codebook split over tiers)")            \
   X(pipelined_lookups_in_flight, 16.0, 1.0, 16.0,                                                \

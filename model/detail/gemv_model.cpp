@@ -145,7 +145,10 @@ void gemv_kernel_terms(const PreparedProblem& p, const Candidate& c, const Geome
   // The busiest warp's latency: its items one after another, each restarting the code prefetch
   // and ending with its epilogue (split-k atomics, flag).
   const double lat_limits[2] = {chain_cycles, stream_cycles};
-  const double item_cycles = k.gemv_item_cycles + (c.split_k > 1 ? k.gemv_split_item_cycles : 0.0);
+  // Per-tile codebooks: every tile column restarts the code prefetch (Warp::run per column) behind
+  // the block's two barriers around the double-buffered fill.
+  const double item_cycles = k.gemv_item_cycles + (c.split_k > 1 ? k.gemv_split_item_cycles : 0.0) +
+                             (per_tile ? tiles_per_item * k.gemv_tile_cycles : 0.0);
   const double chain_s =
       items_per_block *
       (chunks_per_item * smooth_max(lat_limits, 2, k.overlap_exponent) + item_cycles) / clk;

@@ -140,6 +140,25 @@ TEST(GemvModel, SplitEpilogueAndTierTestCostOnlyWhereTheKernelPaysThem) {
   EXPECT_GT(predict(s, c).latency_s, one_path);
 }
 
+TEST(GemvModel, TileColumnRestartsOnlyForPerTileCodebooks) {
+  // gptvq-2 keeps one codebook per 256 x 256 tile: every tile column restarts the code prefetch
+  // behind two barriers (gemv_tile_cycles); a per-tensor codebook never does.
+  ModelCoefficients cheap, dear = cheap;
+  cheap.gemv_tile_cycles = 0;
+  dear.gemv_tile_cycles = 20000;
+  for (const char* vq : {"gptvq-2", "aqlm-2x8"}) {
+    const Problem pr = Problem::matmul(Op::gemv, parse_vq(vq), 1, 4096, 4096);
+    const auto cdf = zipf_sorted_cdf(pr.vq.stored_entries(), 1.0);
+    const PreparedProblem a = prepare(pr, find_gpu("h100-sxm"), cheap, cdf, "zipf:1");
+    const PreparedProblem b = prepare(pr, find_gpu("h100-sxm"), dear, cdf, "zipf:1");
+    const Candidate c = enumerate_candidates(a).front();
+    if (pr.vq.scope == Scope::per_tile)
+      EXPECT_GT(predict(b, c).time_s, predict(a, c).time_s * 1.05) << vq;
+    else
+      EXPECT_DOUBLE_EQ(predict(b, c).time_s, predict(a, c).time_s) << vq;
+  }
+}
+
 TEST(ModelCombine, LargestBoundTakesTheFirstStrictlyLargerLimit) {
   using detail::largest_bound;
   EXPECT_EQ(largest_bound(5.0, {{4.0, Bound::l2}, {5.0, Bound::smem}}), Bound::hbm);  // ties stay
