@@ -35,13 +35,9 @@ void attention_kernel_terms(const PreparedProblem& p, const Candidate& c, const 
   const int warps = c.threads / 32;
 
   // Blocks: the busiest SM runs ceil(blocks / SMs) of them, `conc` at a time.
-  const double blocks = double(g.blocks);
-  const double blocks_on_sm = ceil_ratio(blocks, sms);
-  const double conc = std::min(double(std::max(1, r.occ.blocks_per_sm)), blocks_on_sm);
-  const double rounds = ceil_ratio(blocks_on_sm, conc);
-  const double warps_on_sm = conc * warps;
-  r.waves = ceil_ratio(blocks, sms * std::max(1, r.occ.blocks_per_sm));
-  r.wave_eff = blocks / (blocks_on_sm * sms);
+  const BlockRounds br = block_rounds(double(g.blocks), sms, r.occ.blocks_per_sm, warps, r);
+  const double blocks = br.blocks, conc = br.conc, rounds = br.rounds;
+  const double warps_on_sm = br.warps_on_sm;
 
   // One warp's 16-token tile: 16 K-table and 16 V-codebook lookups per group of the lane, v FMAs
   // per V lookup, the transpose reduction and the online softmax (attn_issue_per_tile).

@@ -16,6 +16,14 @@ inline double ceil_ratio(double a, double b) {
 // (sum x_i^p)^(1/p) of non-negative terms: the smooth maximum of limits that overlap partly.
 double smooth_max(const double* x, int n, double p);
 
+// How `blocks` blocks of `warps` warps spread over the SMs when `blocks_per_sm` fit at once: the
+// busiest SM runs `on_sm` = ceil(blocks / SMs) of them, `conc` at a time, in `rounds`. Also sets
+// the prediction's waves and wave efficiency.
+struct BlockRounds {
+  double blocks, on_sm, conc, rounds, warps_on_sm;
+};
+BlockRounds block_rounds(double blocks, double sms, int blocks_per_sm, int warps, Prediction& r);
+
 // A limit's time and the bound it stands for.
 struct Limit {
   double time_s;

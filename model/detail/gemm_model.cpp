@@ -133,13 +133,9 @@ void gemm_kernel_terms(const PreparedProblem& p, const Candidate& c, const Geome
   const double iters = ceil_ratio(slice_chunks, kg);
 
   // Blocks: the busiest SM runs ceil(blocks / SMs) of them, `conc` at a time.
-  const double blocks = double(g.blocks);
-  const double blocks_on_sm = ceil_ratio(blocks, sms);
-  const double conc = std::min(double(std::max(1, r.occ.blocks_per_sm)), blocks_on_sm);
-  const double rounds = ceil_ratio(blocks_on_sm, conc);
-  const double warps_on_sm = conc * warps;
-  r.waves = ceil_ratio(blocks, sms * std::max(1, r.occ.blocks_per_sm));
-  r.wave_eff = blocks / (blocks_on_sm * sms);
+  const BlockRounds br = block_rounds(double(g.blocks), sms, r.occ.blocks_per_sm, warps, r);
+  const double blocks = br.blocks, conc = br.conc, rounds = br.rounds;
+  const double warps_on_sm = br.warps_on_sm;
 
   // Codebook lookups of one warp and chunk: 16 per lane (16 warp requests).
   const TierFractions t = tier_fractions(p.cdf.data(), p.entries, 0, c.n_smem);
