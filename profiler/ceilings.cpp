@@ -130,6 +130,49 @@ void warm_gpu(Context& c, double ms) {
   }
 }
 
+// A stream held by a kernel spinning on a mapped host flag: work queued behind hold() waits until
+// release() (the spin gives up after 2 s).
+class StreamHold {
+ public:
+  StreamHold() : mem_(sizeof(int), cudaHostAllocMapped), flag_(static_cast<volatile int*>(mem_.p)) {
+    *flag_ = 0;
+    VQT_CUDA_CHECK(cudaHostGetDevicePointer(&dflag_, mem_.p, 0));
+  }
+  void hold(cudaStream_t s) {
+    *flag_ = 0;
+    VQT_CUDA_CHECK(
+        detail::launch_wait_flag(static_cast<const volatile int*>(dflag_), 2000000000ull, s));
+  }
+  void release() { *flag_ = 1; }
+
+ private:
+  HostPinned mem_;
+  volatile int* flag_;
+  void* dflag_ = nullptr;
+};
+
+// Takes `sample_s()` under the ceiling rule until it converges or reaches the time cap, and fills
+// `out` from the samples (timer: events or the host clock, never CUPTI records).
+void converge(Context& c, Ceiling& out, const std::function<double()>& sample_s, int activities) {
+  Convergence conv(c.rule);
+  const auto t0 = std::chrono::steady_clock::now();
+  for (;;) {
+    conv.add(sample_s());
+    const double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const StopReason r = conv.check(elapsed);
+    if (r == StopReason::not_yet) continue;
+    out.m.timer = TimerKind::cuda_event;
+    out.m.time = conv.summary();
+    out.m.samples_total = conv.total();
+    out.m.stop = r;
+    out.m.elapsed_s = elapsed;
+    out.m.activities = activities;
+    out.value = out.m.time.median;
+    return;
+  }
+}
+
 Ceiling launch_ceiling(Context& c) {
   warm_gpu(c, 200);
   constexpr int kLaunches = 256, kBatches = 5, kWarmup = 3;
@@ -139,46 +182,31 @@ Ceiling launch_ceiling(Context& c) {
               "host time per launch of an empty kernel queued behind a held stream, fastest of 5 "
               "batches of 256 per sample, CUPTI kernel records paused",
               {}};
-  HostPinned flag_mem(sizeof(int), cudaHostAllocMapped);
-  volatile int* flag = static_cast<volatile int*>(flag_mem.p);
-  *flag = 0;
-  void* dflag = nullptr;
-  VQT_CUDA_CHECK(cudaHostGetDevicePointer(&dflag, flag_mem.p, 0));
+  StreamHold hold;
   VQT_CUDA_CHECK(cudaStreamSynchronize(c.stream));
   const PinToCurrentCpu pin;
   CuptiKernelRecordsPaused paused(c.prof.timer_kind() == TimerKind::cupti);
   auto batch_s = [&] {
-    *flag = 0;
-    VQT_CUDA_CHECK(
-        detail::launch_wait_flag(static_cast<const volatile int*>(dflag), 2000000000ull, c.stream));
+    hold.hold(c.stream);
     const auto s0 = std::chrono::steady_clock::now();
     for (int i = 0; i < kLaunches; ++i) VQT_CUDA_CHECK(detail::launch_empty(c.stream));
     const auto s1 = std::chrono::steady_clock::now();
-    *flag = 1;
+    hold.release();
     VQT_CUDA_CHECK(cudaStreamSynchronize(c.stream));
     return std::chrono::duration<double>(s1 - s0).count() / kLaunches;
   };
   for (int i = 0; i < kWarmup; ++i) batch_s();
-  Convergence conv(c.rule);
-  const auto t0 = std::chrono::steady_clock::now();
-  for (;;) {
-    double best = batch_s();
-    for (int i = 1; i < kBatches; ++i) best = std::min(best, batch_s());
-    conv.add(best);
-    const double elapsed =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    const StopReason r = conv.check(elapsed);
-    if (r == StopReason::not_yet) continue;
-    paused.resume();
-    out.m.timer = TimerKind::cuda_event;  // host clock; neither CUPTI nor events
-    out.m.time = conv.summary();
-    out.m.samples_total = conv.total();
-    out.m.stop = r;
-    out.m.elapsed_s = elapsed;
-    out.m.activities = kLaunches * kBatches;
-    out.value = out.m.time.median;
-    return out;
-  }
+  // A sample is the fastest of kBatches batches; the host clock is the timer.
+  converge(
+      c, out,
+      [&] {
+        double best = batch_s();
+        for (int i = 1; i < kBatches; ++i) best = std::min(best, batch_s());
+        return best;
+      },
+      kLaunches * kBatches);
+  paused.resume();
+  return out;
 }
 
 // GPU time per launch of `kLaunches` back-to-back empty kernels when the host is ahead of the
@@ -191,11 +219,7 @@ Ceiling held_batch_ceiling(Context& c, const char* name, const char* method,
   constexpr int kWarmup = 3;
   warm_gpu(c, 200);
   Ceiling out{name, 0, "s", method, {}};
-  HostPinned flag_mem(sizeof(int), cudaHostAllocMapped);
-  volatile int* flag = static_cast<volatile int*>(flag_mem.p);
-  *flag = 0;
-  void* dflag = nullptr;
-  VQT_CUDA_CHECK(cudaHostGetDevicePointer(&dflag, flag_mem.p, 0));
+  StreamHold hold;
   cudaEvent_t e0 = nullptr, e1 = nullptr;
   VQT_CUDA_CHECK(cudaEventCreate(&e0));
   VQT_CUDA_CHECK(cudaEventCreate(&e1));
@@ -209,37 +233,20 @@ Ceiling held_batch_ceiling(Context& c, const char* name, const char* method,
   VQT_CUDA_CHECK(cudaStreamSynchronize(c.stream));
   CuptiKernelRecordsPaused paused(c.prof.timer_kind() == TimerKind::cupti);
   auto batch_s = [&] {
-    *flag = 0;
-    VQT_CUDA_CHECK(
-        detail::launch_wait_flag(static_cast<const volatile int*>(dflag), 2000000000ull, c.stream));
+    hold.hold(c.stream);
     VQT_CUDA_CHECK(cudaEventRecord(e0, c.stream));
     VQT_CUDA_CHECK(enqueue(c.stream));
     VQT_CUDA_CHECK(cudaEventRecord(e1, c.stream));
-    *flag = 1;
+    hold.release();
     VQT_CUDA_CHECK(cudaEventSynchronize(e1));
     float ms = 0;
     VQT_CUDA_CHECK(cudaEventElapsedTime(&ms, e0, e1));
     return double(ms) * 1e-3 / kHeldLaunches;
   };
   for (int i = 0; i < kWarmup; ++i) batch_s();
-  Convergence conv(c.rule);
-  const auto t0 = std::chrono::steady_clock::now();
-  for (;;) {
-    conv.add(batch_s());
-    const double elapsed =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    const StopReason r = conv.check(elapsed);
-    if (r == StopReason::not_yet) continue;
-    paused.resume();
-    out.m.timer = TimerKind::cuda_event;
-    out.m.time = conv.summary();
-    out.m.samples_total = conv.total();
-    out.m.stop = r;
-    out.m.elapsed_s = elapsed;
-    out.m.activities = kHeldLaunches;
-    out.value = out.m.time.median;
-    return out;
-  }
+  converge(c, out, batch_s, kHeldLaunches);
+  paused.resume();
+  return out;
 }
 
 // Stream launches: 256 cudaLaunchKernel calls. What the GPU takes per launch here is a property
