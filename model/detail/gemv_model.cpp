@@ -10,6 +10,7 @@ namespace vqt::detail {
 namespace {
 
 constexpr double kSectorBytes = 32.0;
+constexpr double kLineBytes = 128.0;
 constexpr double kCodesPerLaneChunk = 16;  // one 16-byte code load per lane and chunk
 constexpr double kLanes = 32;
 
@@ -92,7 +93,7 @@ void gemv_kernel_terms(const PreparedProblem& p, const Candidate& c, const Geome
     const int width = std::clamp(p.row_bytes, 4, 16);
     const double lanes_per_phase = active / std::max(1, 32 * width / 128);
     const double wf = smem_wavefronts_per_request(
-        p.row_bytes, active, distinct_fraction(lanes_per_phase, q), c.smem_copies);
+        p.row_bytes, active, distinct_fraction(lanes_per_phase / c.smem_copies, q), c.smem_copies);
     r.conflict_factor = wf * rt.inv_ideal_wavefronts;
     smem_wf = kCodesPerLaneChunk * touch_smem * wf;
   }
@@ -111,7 +112,13 @@ void gemv_kernel_terms(const PreparedProblem& p, const Candidate& c, const Geome
   }
   const double glob_wf = glob_lookups_chunk * k.l1_wavefronts_per_lookup *
                          (1.0 + (c.l1_bypass ? 0.0 : (1.0 - r.l1_hit) * k.l1_miss_cost));
-  const double lsu = smem_wf + glob_wf + k.lsu_wavefronts_per_code_load;
+  // Activation loads: in each step lane (g, t) of n-tile nt reads 16 bytes of x row g + 8 nt, so a
+  // request touches one 128-byte line per live batch row (8 per full n8 tile, 1 at batch 1).
+  const double steps_per_chunk = double(chunk_k) / (4.0 * std::max(4, p.vec_size));
+  const double x_lines_step =
+      double(std::min<std::int64_t>(pr.m, 8) + std::clamp<std::int64_t>(pr.m - 8, 0, 8));
+  const double x_wf = steps_per_chunk * x_lines_step;
+  const double lsu = smem_wf + glob_wf + x_wf + k.lsu_wavefronts_per_code_load;
 
   // Warp instructions of one chunk: decode per code, register-tier selects, the global path when
   // any lane of a request goes global, the mmas (batch padded to one or two n8 tiles).
@@ -140,7 +147,10 @@ void gemv_kernel_terms(const PreparedProblem& p, const Candidate& c, const Geome
   // A lane's 16 lookups of a chunk go out in groups of the lookups a warp overlaps.
   const double in_flight = one_path ? k.pipelined_lookups_in_flight : k.lookups_in_flight_per_warp;
   lookup_lat_s *= kCodesPerLaneChunk / std::min(kCodesPerLaneChunk, in_flight);
-  const double chain_cycles = k.gemv_chain_cycles + lookup_lat_s * clk + issue + lsu;
+  // Lookups through L1 queue behind the step's activation loads in the L1 pipeline (the shared-
+  // memory path does not): a wait per x line of the chunk.
+  const double x_wait = (t.global > 0 && !c.l1_bypass) ? x_wf * k.x_line_wait_cycles : 0.0;
+  const double chain_cycles = k.gemv_chain_cycles + lookup_lat_s * clk + issue + lsu + x_wait;
   const double stream_cycles = k.hbm_latency_s * clk;
   // The busiest warp's latency: its items one after another, each restarting the code prefetch
   // and ending with its epilogue (split-k atomics, flag).
@@ -199,14 +209,14 @@ void gemv_kernel_terms(const PreparedProblem& p, const Candidate& c, const Geome
   const double l2_busy_s =
       (r.l2_bytes + glob_sectors * kSectorBytes * (k.l2_scatter_cost - 1.0)) * rt.l2_s_per_byte;
   // Hot spot: lookups that reach L2 with the hottest entries (L1 bypass) queue at the one slice
-  // holding each codebook's hottest sector (entries are stored hottest first); a warp request
-  // touching it costs one request there. Codebooks in flight at once (levels, per_tile
-  // instances of the blocks running) spread that over as many slices.
+  // holding each codebook's hottest global 128-byte line (entries are stored hottest first, a
+  // line lives in one slice); a warp request touching it costs one request there. Codebooks in
+  // flight at once (levels, per_tile instances of the blocks running) spread that over as many
+  // slices.
   double hot_s = 0;
   if (c.l1_bypass && t.global > 0) {
-    const int per_sector = std::max(1, int(kSectorBytes) / p.row_bytes);
-    const std::int64_t first = c.n_smem,
-                       last = std::min<std::int64_t>(first + per_sector, p.entries);
+    const int per_line = std::max(1, int(kLineBytes) / p.row_bytes);
+    const std::int64_t first = c.n_smem, last = std::min<std::int64_t>(first + per_line, p.entries);
     const double before = first > 0 ? p.cdf[std::size_t(first - 1)] : 0.0;
     const double p_hot = p.cdf[std::size_t(last - 1)] - before;  // share of all lookups
     const double requests = total_chunks * kCodesPerLaneChunk * any_of(p_hot, kLanes);

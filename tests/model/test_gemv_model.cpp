@@ -7,6 +7,7 @@
 
 #include "model/detail/gemv_model.hpp"
 #include "model/enumerate.hpp"
+#include "model/terms.hpp"
 
 using namespace vqt;
 
@@ -157,6 +158,82 @@ TEST(GemvModel, TileColumnRestartsOnlyForPerTileCodebooks) {
     else
       EXPECT_DOUBLE_EQ(predict(b, c).time_s, predict(a, c).time_s) << vq;
   }
+}
+
+TEST(GemvModel, BypassedLookupsQueueAtTheHottestGlobalLine) {
+  // With L1 bypassed, a codebook's global lookups queue at the L2 slice of its hottest global
+  // 128-byte line (8 rows of 16 bytes): a warp request touching that line costs one request there.
+  // On the H100 (bench/results/model-accuracy-gemv-h100.md, 2026-11-22 session 4) aqlm-2x8 with
+  // 64 entries in shared memory and the rest bypassed floors at 0.4x the all-bypassed time; the
+  // per-sector version of this term put it at 0.15x.
+  ModelCoefficients k;
+  k.l2_slice_requests_per_s = 1e7;  // make the hot spot the limit
+  const Problem pr = Problem::matmul(Op::gemv, parse_vq("aqlm-2x8"), 1, 4096, 4096);
+  const PreparedProblem p =
+      prepare(pr, find_gpu("h100-sxm"), k, zipf_sorted_cdf(pr.vq.stored_entries(), 1.0), "zipf:1");
+  Candidate c = enumerate_candidates(p).front();
+  c.n_reg = 0;
+  c.smem_copies = 1;
+  c.l1_bypass = true;
+  c.n_smem = 0;
+  const double all_global = predict(p, c).time_s;
+  c.n_smem = 64;
+  const double hot_in_smem = predict(p, c).time_s;
+  // Rows 64..71 take 1.9 % of the lookups: 1 - 0.981^32 = 46 % of warp requests touch them,
+  // against every request touching rows 0..7 (rows 64..65 alone: 15 %).
+  EXPECT_GT(hot_in_smem / all_global, 0.35);
+  EXPECT_LT(hot_in_smem / all_global, 0.55);
+  c.l1_bypass = false;
+  EXPECT_LT(predict(p, c).time_s, hot_in_smem);  // through L1 the line is served there
+}
+
+TEST(GemvModel, ActivationLinesCostLsuAndDelayL1Lookups) {
+  // Each step a lane reads 16 bytes of its x row: one 128-byte line per live batch row (1 at
+  // batch 1, 16 at batch 16) in the LSU, and lookups through L1 wait behind them
+  // (x_line_wait_cycles); the shared-memory loop does not wait.
+  ModelCoefficients none, wait = none;
+  none.x_line_wait_cycles = 0;
+  wait.x_line_wait_cycles = 200;
+  const auto gpu = find_gpu("h100-sxm");
+  auto at = [&](const ModelCoefficients& k, std::int64_t batch, std::int64_t n_smem) {
+    const Problem pr = Problem::matmul(Op::gemv, parse_vq("aqlm-3"), batch, 4096, 4096);
+    const PreparedProblem p =
+        prepare(pr, gpu, k, zipf_sorted_cdf(pr.vq.stored_entries(), 1.0), "zipf:1");
+    Candidate c = enumerate_candidates(p).front();
+    c.n_reg = 0;
+    c.smem_copies = 1;
+    c.l1_bypass = false;
+    c.n_smem = n_smem;
+    c.threads = 256;
+    c.tile_n = 128;
+    c.split_k = 1;
+    c.tile_m = 16;
+    return predict(p, c);
+  };
+  EXPECT_GT(at(none, 16, 0).smem_s, at(none, 1, 0).smem_s * 1.1);
+  EXPECT_GT(at(wait, 16, 0).latency_s, at(none, 16, 0).latency_s * 1.05);  // L1 path waits
+  EXPECT_DOUBLE_EQ(at(wait, 16, 4096).latency_s, at(none, 16, 4096).latency_s);
+}
+
+TEST(GemvModel, CopiesOfATableSeeFewerBroadcasts) {
+  // Copy j of a shared-memory table serves lanes j, j + copies, ...: lanes that read one entry
+  // from different copies cannot share a broadcast, so the distinct entries per bank group are
+  // counted among the group's own lanes (fewer lanes, fewer repeats).
+  const double q = 0.05;  // collision probability of a skewed table
+  EXPECT_GT(distinct_fraction(16.0 / 4, q), distinct_fraction(16.0, q));
+  const Problem pr = Problem::matmul(Op::gemv, parse_vq("gptvq-2"), 1, 4096, 4096);
+  const PreparedProblem p = prepare(pr, find_gpu("h100-sxm"), ModelCoefficients{},
+                                    zipf_sorted_cdf(pr.vq.stored_entries(), 1.0), "zipf:1");
+  Candidate c = enumerate_candidates(p).front();
+  c.n_reg = 0;
+  c.n_smem = 256;
+  c.l1_bypass = false;
+  c.smem_copies = 1;
+  const double one = predict(p, c).conflict_factor;
+  c.smem_copies = 4;
+  const double four = predict(p, c).conflict_factor;
+  EXPECT_LT(four, one);  // copies still spread the conflicts
+  EXPECT_GE(four, 1.0);
 }
 
 TEST(ModelCombine, LargestBoundTakesTheFirstStrictlyLargerLimit) {
