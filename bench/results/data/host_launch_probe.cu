@@ -1,7 +1,8 @@
 // Scratch probe (session 4, bench/results/gpu-check-2026-11-22-s4.md): does the host launch cost
 // depend on the CPU the thread runs on? For every CPU of the affinity set: pin, then the median of
 // 21 samples, each the fastest of 5 batches of 256 launches queued behind a held stream (the
-// `launch` ceiling's method). Built with: nvcc -O2 -arch=sm_90a -o host_launch_probe host_launch_probe.cu
+// `launch` ceiling's method). Built with: nvcc -O2 -arch=sm_90a -o host_launch_probe
+// host_launch_probe.cu
 #include <cuda_runtime.h>
 #include <sched.h>
 #include <unistd.h>
@@ -76,7 +77,8 @@ int main(int argc, char** argv) {
     // host speed: 1e6 steady_clock reads
     auto a = std::chrono::steady_clock::now();
     volatile long sink = 0;
-    for (int i = 0; i < 1000000; ++i) sink += std::chrono::steady_clock::now().time_since_epoch().count() & 1;
+    for (int i = 0; i < 1000000; ++i)
+      sink += std::chrono::steady_clock::now().time_since_epoch().count() & 1;
     auto b = std::chrono::steady_clock::now();
     std::printf("cpu %2d: launch %.3f us  clock-read %.1f ns\n", cpu, us,
                 std::chrono::duration<double>(b - a).count() * 1e3);
