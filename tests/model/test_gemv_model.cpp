@@ -195,7 +195,7 @@ TEST(GemvModel, ActivationLinesCostLsuAndDelayL1Lookups) {
   none.x_line_wait_cycles = 0;
   wait.x_line_wait_cycles = 200;
   const auto gpu = find_gpu("h100-sxm");
-  auto at = [&](const ModelCoefficients& k, std::int64_t batch, std::int64_t n_smem) {
+  auto at = [&](const ModelCoefficients& k, std::int64_t batch, int n_smem) {
     const Problem pr = Problem::matmul(Op::gemv, parse_vq("aqlm-3"), batch, 4096, 4096);
     const PreparedProblem p =
         prepare(pr, gpu, k, zipf_sorted_cdf(pr.vq.stored_entries(), 1.0), "zipf:1");
