@@ -41,20 +41,37 @@ double from_u(const Param& p, double u) {
   return std::clamp(x, p.lo, p.hi);
 }
 
-// Log residuals of every valid point; false when the coefficients are rejected by the model.
+// What the residuals need of the data beyond the coefficients, computed once per fit: each
+// problem's index histogram and each point's weight (kFitFocusExponent), in point order.
+struct FitInputs {
+  std::vector<std::vector<double>> cdfs;
+  std::vector<double> weights;
+};
+
+FitInputs fit_inputs(const std::vector<MeasuredProblem>& data, double zipf_exponent) {
+  FitInputs in;
+  for (const auto& mp : data) {
+    in.cdfs.push_back(zipf_sorted_cdf(mp.problem.vq.stored_entries(), zipf_exponent));
+    double best_s = 0;
+    for (const auto& ct : mp.measured_s)
+      if (best_s == 0 || ct.second < best_s) best_s = ct.second;
+    for (const auto& ct : mp.measured_s)
+      in.weights.push_back(std::pow(best_s / ct.second, kFitFocusExponent));
+  }
+  return in;
+}
+
+// Weighted log residuals of every valid point; false when the coefficients are rejected by the
+// model.
 bool residuals(const std::vector<MeasuredProblem>& data, const GpuSpec& spec,
-               const ModelCoefficients& coef, const std::vector<std::vector<double>>& cdfs,
-               Eigen::VectorXd& r) {
+               const ModelCoefficients& coef, const FitInputs& in, Eigen::VectorXd& r) {
   std::vector<double> out;
   try {
     for (std::size_t i = 0; i < data.size(); ++i) {
-      const PreparedProblem prep = prepare(data[i].problem, spec, coef, cdfs[i], "zipf");
-      double best_s = 0;
-      for (const auto& ct : data[i].measured_s)
-        if (best_s == 0 || ct.second < best_s) best_s = ct.second;
+      const PreparedProblem prep = prepare(data[i].problem, spec, coef, in.cdfs[i], "zipf");
       for (const auto& [c, t] : data[i].measured_s) {
         const Prediction pr = predict(prep, c);
-        const double w = std::pow(best_s / t, kFitFocusExponent);
+        const double w = in.weights[out.size()];
         out.push_back(pr.valid && pr.time_s > 0 ? w * std::log(pr.time_s / t) : 0.0);
       }
     }
@@ -100,13 +117,11 @@ CalibrationResult calibrate(const std::vector<MeasuredProblem>& train, const Gpu
                             const ModelCoefficients& start, double zipf_exponent,
                             int max_iterations) {
   const auto ps = params();
-  std::vector<std::vector<double>> cdfs;
-  for (const auto& mp : train)
-    cdfs.push_back(zipf_sorted_cdf(mp.problem.vq.stored_entries(), zipf_exponent));
+  const FitInputs in = fit_inputs(train, zipf_exponent);
   CalibrationResult res;
   res.coef = start;
   Eigen::VectorXd r;
-  if (!residuals(train, spec, res.coef, cdfs, r)) return res;
+  if (!residuals(train, spec, res.coef, in, r)) return res;
   res.points = std::size_t(r.size());
   if (r.size() == 0) return res;
   res.rms_log_error_before = std::sqrt(r.squaredNorm() / double(r.size()));
@@ -132,7 +147,7 @@ CalibrationResult calibrate(const std::vector<MeasuredProblem>& train, const Gpu
       up[j] += h;
       if (from_u(p, up[j]) == from_u(p, u[j])) up[j] = u[j] - h;  // at the upper bound
       Eigen::VectorXd rj;
-      if (!residuals(train, spec, coef_of(up), cdfs, rj) || rj.size() != r.size()) {
+      if (!residuals(train, spec, coef_of(up), in, rj) || rj.size() != r.size()) {
         jac.col(j).setZero();
         continue;
       }
@@ -149,7 +164,7 @@ CalibrationResult calibrate(const std::vector<MeasuredProblem>& train, const Gpu
       for (Eigen::Index j = 0; j < n; ++j)
         un[j] = to_u(ps[std::size_t(j)], from_u(ps[std::size_t(j)], un[j]));  // stay in range
       Eigen::VectorXd rn;
-      if (residuals(train, spec, coef_of(un), cdfs, rn) && rn.size() == r.size() &&
+      if (residuals(train, spec, coef_of(un), in, rn) && rn.size() == r.size() &&
           rn.squaredNorm() < cost) {
         u = un;
         r = rn;

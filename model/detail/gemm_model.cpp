@@ -119,9 +119,9 @@ void gemm_kernel_terms(const PreparedProblem& p, const Candidate& c, const Geome
   const bool per_tile = vq.scope == Scope::per_tile;
 
   // Chunk geometry (kernels/gemv_geometry.hpp).
-  const int ep = v < 4 ? 4 : v;
+  const int ep = gemv_step_elems(v);
   const int chunk_k = gemv_chunk_k(v, p.levels);
-  const double steps = double(chunk_k / (4 * ep));
+  const double steps = double(gemv_steps_per_chunk(v, p.levels));
   const double mmas = steps * double(ep / 4) * nt;  // per warp and chunk
   const double chunks = double(pr.k / chunk_k);
   double slice_chunks = ceil_ratio(chunks, c.split_k);

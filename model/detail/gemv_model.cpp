@@ -114,10 +114,8 @@ void gemv_kernel_terms(const PreparedProblem& p, const Candidate& c, const Geome
                          (1.0 + (c.l1_bypass ? 0.0 : (1.0 - r.l1_hit) * k.l1_miss_cost));
   // Activation loads: in each step lane (g, t) of n-tile nt reads 16 bytes of x row g + 8 nt, so a
   // request touches one 128-byte line per live batch row (8 per full n8 tile, 1 at batch 1).
-  const double steps_per_chunk = double(chunk_k) / (4.0 * std::max(4, p.vec_size));
-  const double x_lines_step =
-      double(std::min<std::int64_t>(pr.m, 8) + std::clamp<std::int64_t>(pr.m - 8, 0, 8));
-  const double x_wf = steps_per_chunk * x_lines_step;
+  const double x_lines_step = double(std::min<std::int64_t>(pr.m, 16));
+  const double x_wf = double(gemv_steps_per_chunk(p.vec_size, p.levels)) * x_lines_step;
   const double lsu = smem_wf + glob_wf + x_wf + k.lsu_wavefronts_per_code_load;
 
   // Warp instructions of one chunk: decode per code, register-tier selects, the global path when

@@ -25,11 +25,19 @@ struct Geometry {
   int regs;
 };
 
-// The fused GEMV kernel's k chunk (kernels/gemv_geometry.hpp): the k one 16-byte code load per
-// lane covers, 32 x 16 codes per warp; and its register-tier limit (entries per level).
+// The fused GEMV kernel's walk along k (kernels/gemv_geometry.hpp; the fused GEMM uses the same):
+// a lane covers `ep` k per row and step, a chunk is the steps whose codes fill one 16-byte load
+// per lane (32 x 16 codes per warp) and covers chunk_k; and the register-tier limit (entries
+// per level).
 constexpr int kGemvRegEntries = 4;
+constexpr int gemv_step_elems(int v) {
+  return v < 4 ? 4 : v;
+}
+constexpr int gemv_steps_per_chunk(int v, int levels) {
+  return 16 / (2 * (gemv_step_elems(v) / v) * levels);
+}
 constexpr int gemv_chunk_k(int v, int levels) {
-  return 4 * (v < 4 ? 4 : v) * (16 / (2 * ((v < 4 ? 4 : v) / v) * levels));
+  return 4 * gemv_step_elems(v) * gemv_steps_per_chunk(v, levels);
 }
 
 // Fills g for candidate c; returns nullptr when the geometry is valid, else a static reason.

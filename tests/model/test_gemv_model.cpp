@@ -50,6 +50,12 @@ TEST(GemvModel, ChunkOfTheKernelGeometry) {
   EXPECT_EQ(detail::gemv_chunk_k(4, 2), 64);
   EXPECT_EQ(detail::gemv_chunk_k(2, 1), 64);
   EXPECT_EQ(detail::gemv_chunk_k(2, 2), 32);
+  // steps_per_chunk = 16 codes / (2 rows x ep / v codewords x r levels).
+  EXPECT_EQ(detail::gemv_steps_per_chunk(8, 1), 8);
+  EXPECT_EQ(detail::gemv_steps_per_chunk(8, 2), 4);
+  EXPECT_EQ(detail::gemv_steps_per_chunk(4, 2), 4);
+  EXPECT_EQ(detail::gemv_steps_per_chunk(2, 1), 4);
+  EXPECT_EQ(detail::gemv_steps_per_chunk(2, 2), 2);
 }
 
 TEST(GemvModel, RegistersComeFromTheInstanceTable) {
