@@ -176,6 +176,7 @@ int run_profile(const ProfileArgs& a) {
     profiler::CounterOptions copt;
     copt.device = a.device;
     copt.replay = profiler::parse_replay_mode(a.replay);
+    copt.raw_metrics = a.metrics;
     profiler::CounterProfiler counters(copt);
     h.unavailable_metrics = counters.unavailable();
     counts = counters.count(op_meas.launch_fn(cand));
@@ -191,7 +192,7 @@ int run_profile(const ProfileArgs& a) {
   if (a.format == Format::json)
     std::cout << profile_json(h, rows, counts ? &*counts : nullptr).dump(2) << "\n";
   else
-    print_profile_table(std::cout, h, rows);
+    print_profile_table(std::cout, h, rows, counts ? &*counts : nullptr);
   if (!h.counters_error.empty()) {
     std::cerr << "vqtune profile: " << h.counters_error << "\n";
     return 1;

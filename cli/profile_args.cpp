@@ -1,5 +1,6 @@
 #include "cli/profile_args.hpp"
 
+#include <algorithm>
 #include <initializer_list>
 #include <tuple>
 
@@ -100,6 +101,34 @@ Problem attention_problem(const po::variables_map& vm) {
 
 }  // namespace
 
+std::vector<std::string> parse_metric_list(const std::string& list, const std::string& flag) {
+  constexpr std::size_t kMaxMetrics = 64;
+  std::vector<std::string> out;
+  std::size_t pos = 0;
+  while (pos <= list.size()) {
+    const std::size_t comma = std::min(list.find(',', pos), list.size());
+    std::string name = list.substr(pos, comma - pos);
+    const auto first = name.find_first_not_of(" \t"), last = name.find_last_not_of(" \t");
+    name = first == std::string::npos ? "" : name.substr(first, last - first + 1);
+    pos = comma + 1;
+    if (name.empty()) continue;
+    const bool chars_ok = std::all_of(name.begin(), name.end(), [](char ch) {
+      return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '.';
+    });
+    if (!chars_ok || name.find("__") == std::string::npos || name.front() == '.' ||
+        name.back() == '.')
+      throw InputError(flag + ": '" + name +
+                       "' is not a metric name (Nsight Compute names, e.g. "
+                       "l1tex__t_requests_pipe_lsu_mem_global_op_ld.sum)");
+    if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
+  }
+  if (out.empty()) throw InputError(flag + ": no metric names given");
+  if (out.size() > kMaxMetrics)
+    throw InputError(flag + ": " + std::to_string(out.size()) + " metrics, at most " +
+                     std::to_string(kMaxMetrics));
+  return out;
+}
+
 po::options_description profile_flags() {
   po::options_description desc(
       "vqtune profile: one GEMV, GEMM or decode-attention candidate on this GPU, the model's bytes "
@@ -124,7 +153,11 @@ po::options_description profile_flags() {
       "read the stored ceilings and coefficients of this GPU class (read-only)")(
       "replay", po::value<std::string>()->default_value("user"),
       "user (run the launch once per pass, L2 cleaned before each) | kernel (CUPTI replays each "
-      "kernel)")("seed", po::value<std::uint64_t>()->default_value(1), "seed of the data")(
+      "kernel)")("metrics", po::value<std::string>(),
+                 "more counters, comma-separated Nsight Compute metric names (ncu "
+                 "--query-metrics), e.g. l1tex__t_requests_pipe_lsu_mem_global_op_ld.sum, "
+                 "printed as counted")("seed", po::value<std::uint64_t>()->default_value(1),
+                                       "seed of the data")(
       "cap-s", po::value<double>()->default_value(1.0), "time cap of the timing, seconds")(
       "device", po::value<int>()->default_value(0), "CUDA device index");
   add_format_flags(desc);
@@ -154,6 +187,8 @@ ProfileArgs parse_profile_args(const po::variables_map& vm) {
   a.replay = vm["replay"].as<std::string>();
   if (a.replay != "user" && a.replay != "kernel")
     throw InputError("--replay: '" + a.replay + "' is not a replay mode (accepted: user, kernel)");
+  if (vm.count("metrics"))
+    a.metrics = parse_metric_list(vm["metrics"].as<std::string>(), "--metrics");
   if (vm.count("db")) a.db = vm["db"].as<std::string>();
   a.seed = vm["seed"].as<std::uint64_t>();
   a.cap_s = vm["cap-s"].as<double>();

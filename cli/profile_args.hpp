@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "cli/common.hpp"
 #include "model/candidate.hpp"
@@ -23,6 +24,7 @@ struct ProfileArgs {
   Problem problem;
   std::optional<Candidate> candidate;
   std::string replay = "user";
+  std::vector<std::string> metrics;  // --metrics: more counters by Nsight Compute name
   std::string db;
   std::uint64_t seed = 1;
   double cap_s = 1.0;
@@ -31,6 +33,11 @@ struct ProfileArgs {
 };
 
 po::options_description profile_flags();
+
+// A comma-separated list of metric names ("a__b.sum, c__d.avg.pct_of_peak_sustained_active"),
+// trimmed and without repeats; InputError naming `flag` for an empty list, a name that is not
+// shaped like a metric (lower-case letters, digits, '_', '.', with a "__"), or more than 64.
+std::vector<std::string> parse_metric_list(const std::string& list, const std::string& flag);
 
 // Throws InputError naming the flag (exit 2).
 ProfileArgs parse_profile_args(const po::variables_map& vm);

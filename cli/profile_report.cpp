@@ -115,7 +115,7 @@ std::string format_value(double v, const std::string& unit) {
 }
 
 void print_profile_table(std::ostream& os, const ProfileHeader& h,
-                         const std::vector<ProfileRow>& rows) {
+                         const std::vector<ProfileRow>& rows, const profiler::Counts* counts) {
   os << "problem:   " << h.problem << "\n";
   os << "candidate: " << h.candidate << " (" << h.candidate_source << ")\n";
   os << "device:    " << h.device << "\n";
@@ -141,6 +141,16 @@ void print_profile_table(std::ostream& os, const ProfileHeader& h,
     std::ostringstream ratio;
     if (const auto q = r.ratio()) ratio << std::fixed << std::setprecision(3) << *q;
     os << std::setw(20) << (ratio.str().empty() ? "-" : ratio.str()) << "\n";
+  }
+  if (!counts || counts->raw.empty()) return;
+  os << "metrics (--metrics), as counted:\n";
+  for (const auto& m : counts->raw) {
+    std::ostringstream v;
+    if (m.available)
+      v << std::setprecision(6) << m.value;
+    else
+      v << "n/a (cannot be scheduled with the others)";
+    os << "  " << std::left << std::setw(64) << m.metric << " " << v.str() << "\n";
   }
 }
 
@@ -184,6 +194,11 @@ nlohmann::json profile_json(const ProfileHeader& h, const std::vector<ProfileRow
                        {"value", v.available ? json(v.value) : json(nullptr)}};
     }
     c["raw"] = raw;
+    json metrics = json::array();
+    for (const auto& m : counts->raw)
+      metrics.push_back(
+          {{"metric", m.metric}, {"value", m.available ? json(m.value) : json(nullptr)}});
+    c["metrics"] = metrics;
   }
   j["counters"] = c;
   return j;

@@ -14,6 +14,7 @@
 //                        lookups)                        bank conflicts), all shared loads
 //   bank conflicts       -                               l1tex__data_bank_conflicts_..._shared.sum
 //   achieved occupancy   occ.occupancy (theoretical)     sm__warps_active.avg.pct_of_peak_...
+// Metrics asked for by name (--metrics) follow the table as counted, without a model figure.
 // gemm (fused) and attention_decode: hbm_bytes is the compulsory bytes plus split partials that
 // are written once and read back once, so DRAM reads are compulsory - output + partials / 2 and
 // DRAM writes output + partials / 2. gemm unfused (dequantize, then cuBLAS): writes are the output
@@ -83,8 +84,10 @@ struct ProfileHeader {
 // One value in its unit, e.g. "17.07 MB", "25.47 us", "2.12x", "25.0 %", "1.234 M".
 std::string format_value(double v, const std::string& unit);
 
+// The table; then, when `counts` holds raw metrics (--metrics), one line per metric as counted.
 void print_profile_table(std::ostream& os, const ProfileHeader& h,
-                         const std::vector<ProfileRow>& rows);
+                         const std::vector<ProfileRow>& rows,
+                         const profiler::Counts* counts = nullptr);
 nlohmann::json profile_json(const ProfileHeader& h, const std::vector<ProfileRow>& rows,
                             const profiler::Counts* counts);
 

@@ -2,6 +2,7 @@
 
 #include <cupti_result.h>
 
+#include <algorithm>
 #include <cstddef>
 
 #include "vq/error.hpp"
@@ -95,6 +96,49 @@ Counts aggregate_ranges(const std::vector<CounterId>& ids, const std::vector<boo
         v.value = weights > 0 ? weighted / weights : sum / double(per_range.size());
     }
     out.values.push_back(v);
+  }
+  return out;
+}
+
+std::vector<RawCounter> aggregate_raw(const std::vector<std::string>& metrics,
+                                      const std::vector<bool>& available,
+                                      const std::vector<std::vector<double>>& per_range,
+                                      const std::vector<double>& range_ns) {
+  if (available.size() != metrics.size()) throw Error("aggregate_raw: availability size mismatch");
+  if (!range_ns.empty() && range_ns.size() != per_range.size())
+    throw Error("aggregate_raw: range times size mismatch");
+  double total_ns = 0;
+  for (double t : range_ns) total_ns += t;
+  auto ends_with = [](const std::string& s, const char* tail) {
+    const std::string t(tail);
+    return s.size() >= t.size() && s.compare(s.size() - t.size(), t.size(), t) == 0;
+  };
+  std::vector<RawCounter> out;
+  for (std::size_t i = 0; i < metrics.size(); ++i) {
+    RawCounter v{metrics[i], 0.0, available[i] && !per_range.empty()};
+    if (v.available) {
+      const bool sum = ends_with(metrics[i], ".sum");
+      const bool max = ends_with(metrics[i], ".max"), min = ends_with(metrics[i], ".min");
+      double acc = 0, weighted = 0;
+      for (std::size_t r = 0; r < per_range.size(); ++r) {
+        if (per_range[r].size() != metrics.size()) throw Error("aggregate_raw: row size mismatch");
+        const double x = per_range[r][i];
+        if (r == 0 && (max || min))
+          acc = x;
+        else if (max)
+          acc = std::max(acc, x);
+        else if (min)
+          acc = std::min(acc, x);
+        else
+          acc += x;
+        if (total_ns > 0) weighted += range_ns[r] * x;
+      }
+      if (sum || max || min)
+        v.value = acc;
+      else
+        v.value = total_ns > 0 ? weighted / total_ns : acc / double(per_range.size());
+    }
+    out.push_back(v);
   }
   return out;
 }

@@ -58,8 +58,17 @@ struct CounterValue {
   bool available = false;  // false: the chip or the driver does not expose the metric
 };
 
+// Any other metric by its Nsight Compute name (`vqtune profile --metrics`), read beside the
+// table's counters and reported as CUPTI gives it.
+struct RawCounter {
+  std::string metric;  // "l1tex__t_requests_pipe_lsu_mem_global_op_ld.sum"
+  double value = 0;
+  bool available = false;  // false: the chip cannot schedule it with the others
+};
+
 struct Counts {
   std::vector<CounterValue> values;      // one per requested counter, in request order
+  std::vector<RawCounter> raw;           // one per requested raw metric, in request order
   ReplayMode replay = ReplayMode::user;  // how they were collected
   int passes = 0;                        // passes the replay took
   int ranges = 0;                        // ranges decoded (user: 1; kernel: kernels launched)
@@ -72,6 +81,14 @@ struct Counts {
 // an unweighted mean). `available[i]` says whether ids[i] was collected.
 Counts aggregate_ranges(const std::vector<CounterId>& ids, const std::vector<bool>& available,
                         const std::vector<std::vector<double>>& per_range);
+
+// Raw metrics over kernel-replay ranges (one row per range, one column per metric): ".sum"
+// metrics add, ".max" / ".min" take the extreme, every other rollup (avg, ratio, pct, per_second)
+// is weighted by the ranges' GPU time `range_ns` (unweighted when it is empty or all zero).
+std::vector<RawCounter> aggregate_raw(const std::vector<std::string>& metrics,
+                                      const std::vector<bool>& available,
+                                      const std::vector<std::vector<double>>& per_range,
+                                      const std::vector<double>& range_ns);
 
 // Why counters cannot be read, for a CUPTI result code (CUptiResult as int), in one line with
 // what to do; empty for codes that do not mean "unavailable here" (plain failures).

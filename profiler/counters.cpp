@@ -148,6 +148,14 @@ struct CounterProfiler::Impl {
     return cuptiProfilerHostGetMetricProperties(&p) == CUPTI_SUCCESS;
   }
 
+  // Column of a metric in `names` (the evaluated order).
+  std::size_t column(const std::string& name) const {
+    return std::size_t(std::find(names.begin(), names.end(), name) - names.begin());
+  }
+  bool raw_available(std::size_t i) const {
+    return std::find(names.begin(), names.end(), opt.raw_metrics[i]) != names.end();
+  }
+
   void clean_l2(cudaStream_t stream) {
     VQT_CUDA_CHECK(
         detail::launch_l2_clean(clean_buf, clean_bytes / 16, sink, clean_blocks, stream));
@@ -186,6 +194,12 @@ CounterProfiler::CounterProfiler(const CounterOptions& opt) : impl_(std::make_un
       m.names.push_back(name);
     else
       m.unavailable.push_back(name);
+  }
+  for (const auto& name : opt.raw_metrics) {
+    if (!m.metric_known(name))
+      throw InputError("--metrics: chip " + m.chip + " has no metric '" + name +
+                       "' (Nsight Compute names: ncu --query-metrics)");
+    if (std::find(m.names.begin(), m.names.end(), name) == m.names.end()) m.names.push_back(name);
   }
   if (m.names.empty())
     throw CountersUnavailable("hardware counters are not available: chip " + m.chip +
@@ -401,7 +415,7 @@ Counts CounterProfiler::count(const LaunchFn& launch, cudaStream_t stream) {
   VQT_CUPTI_RUN(cuptiRangeProfilerGetCounterDataInfo(&info));
   if (info.numTotalRanges == 0) throw Error("CUPTI decoded no range (the launch ran no kernel?)");
 
-  std::vector<std::vector<double>> rows;
+  std::vector<std::vector<double>> rows, raw_rows;
   for (std::size_t r = 0; r < info.numTotalRanges; ++r) {
     std::vector<double> got(m.name_ptrs.size(), 0.0);
     auto ev = VQT_PARAMS(CUpti_Profiler_Host_EvaluateToGpuValues_Params);
@@ -413,13 +427,25 @@ Counts CounterProfiler::count(const LaunchFn& launch, cudaStream_t stream) {
     ev.numMetrics = m.name_ptrs.size();
     ev.pMetricValues = got.data();
     VQT_CUPTI_RUN(cuptiProfilerHostEvaluateToGpuValues(&ev));
-    // Back to one column per requested counter (unavailable ones stay 0).
+    // Back to one column per requested counter and raw metric (unavailable ones stay 0).
     std::vector<double> row(m.opt.counters.size(), 0.0);
-    for (std::size_t i = 0, j = 0; i < row.size(); ++i)
-      if (m.available[i]) row[i] = got[j++];
+    for (std::size_t i = 0; i < row.size(); ++i)
+      if (m.available[i]) row[i] = got[m.column(counter_info(m.opt.counters[i]).metric)];
+    std::vector<double> raw_row(m.opt.raw_metrics.size(), 0.0);
+    for (std::size_t i = 0; i < raw_row.size(); ++i)
+      if (m.raw_available(i)) raw_row[i] = got[m.column(m.opt.raw_metrics[i])];
     rows.push_back(std::move(row));
+    raw_rows.push_back(std::move(raw_row));
   }
   Counts agg = aggregate_ranges(m.opt.counters, m.available, rows);
+  // Raw metrics over the ranges, weighted by each range's GPU time where it was counted.
+  std::vector<double> range_ns;
+  for (std::size_t i = 0; i < m.opt.counters.size(); ++i)
+    if (m.opt.counters[i] == CounterId::gpu_time_ns && m.available[i])
+      for (const auto& row : rows) range_ns.push_back(row[i]);
+  std::vector<bool> raw_ok;
+  for (std::size_t i = 0; i < m.opt.raw_metrics.size(); ++i) raw_ok.push_back(m.raw_available(i));
+  agg.raw = aggregate_raw(m.opt.raw_metrics, raw_ok, raw_rows, range_ns);
   agg.replay = out.replay;
   agg.chip = out.chip;
   agg.passes = out.passes;

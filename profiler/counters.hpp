@@ -37,6 +37,10 @@ struct CounterOptions {
   int device = 0;
   ReplayMode replay = ReplayMode::user;
   std::vector<CounterId> counters = all_counters();
+  // More metrics by Nsight Compute name (parse_metric_list): read in the same passes, returned
+  // in Counts::raw. A name the chip does not know throws InputError; one it knows but cannot
+  // schedule with the rest is reported unavailable.
+  std::vector<std::string> raw_metrics;
   bool clean_l2 = true;  // user replay: clean the L2 before every pass (see above)
   int max_passes = 64;   // user replay: give up after this many passes
   int max_kernels = 64;  // kernel replay: ranges (kernels) one LaunchFn may launch

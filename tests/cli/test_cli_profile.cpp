@@ -158,6 +158,12 @@ TEST(CliProfile, OtherFlagErrors) {
   expect_bad(profile_args({"--cap-s", "0"}), "--cap-s");
   expect_bad(profile_args({"--device", "-1"}), "--device");
   expect_bad(profile_args({"--no-such-flag"}), "no-such-flag");
+  expect_bad(profile_args({"--metrics", ""}), "--metrics", "no metric names");
+  expect_bad(profile_args({"--metrics", " , "}), "--metrics", "no metric names");
+  expect_bad(profile_args({"--metrics", "dram__bytes_read.sum,DRAM_BYTES"}), "--metrics",
+             "'DRAM_BYTES' is not a metric name");
+  expect_bad(profile_args({"--metrics", "l1tex.sum"}), "--metrics", "not a metric name");
+  expect_bad(profile_args({"--metrics", "l1tex__t_requests.sum;rm"}), "--metrics");
 }
 
 TEST(CliProfile, WithoutAGpuSaysNoCudaDevice) {

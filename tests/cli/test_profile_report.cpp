@@ -38,6 +38,15 @@ struct Fixture {
   }
 };
 
+// The line that contains `text` (empty when none does).
+std::string line_of_any(const std::string& table, const std::string& text) {
+  std::istringstream is(table);
+  std::string line;
+  while (std::getline(is, line))
+    if (line.find(text) != std::string::npos) return line;
+  return {};
+}
+
 profiler::Counts counts() {
   profiler::Counts c;
   c.chip = "gh100";
@@ -154,6 +163,33 @@ TEST(ProfileFormat, TableHasEveryRowAndMarksMissingCounts) {
   print_profile_table(none, h, profile_rows(f.prep, f.cand, f.pred, 25e-6, nullptr));
   EXPECT_NE(none.str().find("not read: hardware counters are not available"), std::string::npos);
   EXPECT_NE(none.str().find("n/a"), std::string::npos) << none.str();
+}
+
+TEST(ProfileFormat, NamedMetricsFollowTheTableAndTheJson) {
+  const Fixture f;
+  profiler::Counts c = counts();
+  c.raw = {{"l1tex__t_requests_pipe_lsu_mem_global_op_ld.sum", 123456, true},
+           {"smsp__warp_issue_stalled_lg_throttle_per_warp_active.pct", 0, false}};
+  const auto rows = profile_rows(f.prep, f.cand, f.pred, 25e-6, &c);
+  std::ostringstream os;
+  print_profile_table(os, header(), rows, &c);
+  const std::string out = os.str();
+  EXPECT_NE(out.find("metrics (--metrics)"), std::string::npos) << out;
+  EXPECT_NE(line_of_any(out, "l1tex__t_requests_pipe_lsu_mem_global_op_ld.sum").find("123456"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(line_of_any(out, "smsp__warp_issue_stalled_lg_throttle").find("n/a"), std::string::npos)
+      << out;
+  const auto j = profile_json(header(), rows, &c);
+  ASSERT_EQ(j["counters"]["metrics"].size(), 2u);
+  EXPECT_EQ(j["counters"]["metrics"][0]["metric"],
+            "l1tex__t_requests_pipe_lsu_mem_global_op_ld.sum");
+  EXPECT_DOUBLE_EQ(j["counters"]["metrics"][0]["value"].get<double>(), 123456);
+  EXPECT_TRUE(j["counters"]["metrics"][1]["value"].is_null());
+  // Without named metrics the table ends with its rows.
+  std::ostringstream plain;
+  print_profile_table(plain, header(), rows, nullptr);
+  EXPECT_EQ(plain.str().find("metrics (--metrics)"), std::string::npos);
 }
 
 TEST(ProfileFormat, JsonCarriesRowsAndRawCounters) {

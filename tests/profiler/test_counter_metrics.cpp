@@ -94,6 +94,28 @@ TEST(AggregateRanges, RejectsMismatchedShapes) {
   EXPECT_FALSE(none.get(CounterId::l2_bytes).has_value());
 }
 
+TEST(AggregateRaw, SumsExtremesAndTimeWeightedRollups) {
+  const std::vector<std::string> m = {"l1tex__t_requests.sum", "sm__cycles_active.max",
+                                      "sm__cycles_active.min", "l1tex__t_sector_hit_rate.pct",
+                                      "lts__t_bytes.sum"};
+  // Two kernels, 1 us and 3 us; the last metric could not be scheduled.
+  const auto r = aggregate_raw(m, {true, true, true, true, false},
+                               {{10, 7, 7, 40, 0}, {30, 5, 5, 80, 0}}, {1000, 3000});
+  ASSERT_EQ(r.size(), 5u);
+  EXPECT_EQ(r[0].metric, "l1tex__t_requests.sum");
+  EXPECT_DOUBLE_EQ(r[0].value, 40);
+  EXPECT_DOUBLE_EQ(r[1].value, 7);
+  EXPECT_DOUBLE_EQ(r[2].value, 5);
+  EXPECT_DOUBLE_EQ(r[3].value, (40 * 1000 + 80 * 3000) / 4000.0);
+  EXPECT_FALSE(r[4].available);
+  // Without range times a rollup is the plain mean; one range passes through.
+  EXPECT_DOUBLE_EQ(aggregate_raw({"a__b.ratio"}, {true}, {{2}, {4}}, {})[0].value, 3);
+  EXPECT_DOUBLE_EQ(aggregate_raw({"a__b.sum"}, {true}, {{9}}, {})[0].value, 9);
+  EXPECT_FALSE(aggregate_raw({"a__b.sum"}, {true}, {}, {})[0].available);
+  EXPECT_THROW(aggregate_raw({"a__b.sum"}, {true}, {{1, 2}}, {}), vqt::Error);
+  EXPECT_THROW(aggregate_raw({"a__b.sum"}, {true}, {{1}}, {1, 2}), vqt::Error);
+}
+
 TEST(UnavailableHint, NamesTheCauseAndTheFix) {
   const std::string priv = counters_unavailable_hint(CUPTI_ERROR_INSUFFICIENT_PRIVILEGES);
   EXPECT_NE(priv.find("administrators"), std::string::npos);
