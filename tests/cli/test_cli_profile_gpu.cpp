@@ -47,6 +47,27 @@ TEST(CliProfileGpu, GemvCandidateRowsAndDramReads) {
     EXPECT_NE(t.out.find(level), std::string::npos) << level;
 }
 
+TEST(CliProfileGpu, NamedMetricsPrintedAsCountedAndUnknownNamesRefused) {
+  VQT_SKIP_WITHOUT_GPU();
+  const CliResult r =
+      run_cli({"profile", "--vq", "aqlm-2x8", "--n", "4096", "--k", "4096", "--json", "--metrics",
+               "l1tex__t_requests_pipe_lsu_mem_global_op_ld.sum,sm__cycles_elapsed.max"});
+  if (r.rc == 1 && r.err.find("hardware counters are not available") != std::string::npos)
+    GTEST_SKIP() << r.err;
+  ASSERT_EQ(r.rc, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["counters"]["metrics"].size(), 2u) << r.out;
+  for (const auto& m : j["counters"]["metrics"]) {
+    ASSERT_FALSE(m["value"].is_null()) << m["metric"];
+    EXPECT_GT(m["value"].get<double>(), 0.0) << m["metric"];
+  }
+  const CliResult bad = run_cli({"profile", "--vq", "aqlm-2x8", "--n", "4096", "--k", "4096",
+                                 "--metrics", "l1tex__no_such_metric_here.sum"});
+  EXPECT_EQ(bad.rc, 2) << bad.err;
+  EXPECT_TRUE(bad.out.empty()) << bad.out;
+  EXPECT_NE(bad.err.find("l1tex__no_such_metric_here.sum"), std::string::npos) << bad.err;
+}
+
 namespace {
 
 // Runs profile with --json; skips when counters are not available here.

@@ -123,6 +123,48 @@ TEST(Counters, KernelReplaySumsTheKernelsOfOneLaunch) {
   EXPECT_NEAR(value(c, CounterId::dram_read_bytes) / double(2 * half), 1.0, 0.03);
 }
 
+TEST(Counters, NamedMetricsAreCountedBesideTheTable) {
+  CounterOptions opt;
+  opt.replay = ReplayMode::kernel;
+  opt.raw_metrics = {"l1tex__t_requests_pipe_lsu_mem_global_op_ld.sum",
+                     "l1tex__t_sectors_pipe_lsu_mem_global_op_ld.sum", "dram__bytes_read.sum",
+                     "sm__cycles_elapsed.max"};
+  MAKE_COUNTERS(cp, opt);
+  const std::size_t half = kGiB / 4;
+  DevBuf a(2 * half), sink(64);
+  VQT_CUDA_CALL(detail::launch_fill(a.f(), 2 * half / 4, 2, nullptr));
+  const char* second = static_cast<const char*>(a.p) + half;
+  // Two kernels, each warp-wide 16-byte loads over 256 MiB: one request per 512 bytes, one
+  // sector per 32.
+  const Counts c = cp->count([&](cudaStream_t s) {
+    cudaError_t e = detail::launch_read(a.p, half / 16, sink.f(), sm_count() * 8, s);
+    if (e == cudaSuccess) e = detail::launch_read(second, half / 16, sink.f(), sm_count() * 8, s);
+    return e;
+  });
+  print("kernel replay, named metrics", c);
+  ASSERT_EQ(c.raw.size(), 4u);
+  for (const auto& m : c.raw) std::printf("  %-52s %.6g\n", m.metric.c_str(), m.value);
+  for (const auto& m : c.raw) EXPECT_TRUE(m.available) << m.metric;
+  EXPECT_EQ(c.raw[0].metric, "l1tex__t_requests_pipe_lsu_mem_global_op_ld.sum");
+  EXPECT_NEAR(c.raw[0].value / (2.0 * double(half) / 512), 1.0, 0.01);
+  EXPECT_NEAR(c.raw[1].value / (2.0 * double(half) / 32), 1.0, 0.01);
+  // The same metric asked twice (table and by name) is one value.
+  EXPECT_DOUBLE_EQ(c.raw[2].value, value(c, CounterId::dram_read_bytes));
+  EXPECT_GT(c.raw[3].value, 0.0);
+
+  CounterOptions bad;
+  bad.raw_metrics = {"l1tex__no_such_metric_here.sum"};
+  if (no_gpu_reason().empty()) {
+    try {
+      CounterProfiler p(bad);
+      ADD_FAILURE() << "an unknown metric name was accepted";
+    } catch (const vqt::InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("l1tex__no_such_metric_here.sum"), std::string::npos)
+          << e.what();
+    }
+  }
+}
+
 TEST(Counters, ThirtyTwoWayBankConflictAgainstConflictFree) {
   MAKE_COUNTERS(cp, CounterOptions{});
   DevBuf sink(64);
