@@ -49,12 +49,17 @@ inline double warp_touch_probability(double f) {
 // `balls` interpolate linearly). balls in [0, 32], bins in [1, 32].
 double expected_max_load(double balls, int bins);
 
+// The expected largest of the max loads of `groups` independent such placements (balls per group,
+// bins per group): the wavefronts of a phase whose lanes split into groups on disjoint banks.
+// groups <= 1 is expected_max_load.
+double expected_max_load_of_groups(double balls, int bins, int groups);
+
 // Assumes rows of `row_bytes` (v fp16 elements) stored contiguously (row e in bank slot e mod
 // slots), lanes reading 16 bytes per instruction in quarter/half-warp phases of 128 bytes, lanes
 // of a phase picking entries independently with `distinct_fraction` of them distinct (the rest
 // broadcast), and copy j of `copies` occupying its own 1/copies slice of the banks, used by lanes
-// with lane % copies == j: expected shared-memory wavefronts per warp request with `active_lanes`
-// lanes taking part.
+// with lane % copies == j (the phase waits for its most loaded group): expected shared-memory
+// wavefronts per warp request with `active_lanes` lanes taking part.
 inline double smem_wavefronts_per_request(int row_bytes, double active_lanes, double distinct,
                                           int copies) {
   if (active_lanes <= 0) return 0.0;
@@ -65,8 +70,11 @@ inline double smem_wavefronts_per_request(int row_bytes, double active_lanes, do
   const double lanes_per_phase = std::min(32.0, active_lanes) / phases;
   copies = std::clamp(copies, 1, slots);
   // Lanes of one copy's group in a phase, counting only distinct entries (broadcasts are free).
+  // The copies' groups sit on disjoint banks and the phase takes as many wavefronts as its most
+  // loaded bank: the largest of the groups' max loads, not one group's.
   const double group_lanes = lanes_per_phase * distinct / copies;
-  const double load = std::max(1.0, expected_max_load(group_lanes, slots / copies));
+  const double load =
+      std::max(1.0, expected_max_load_of_groups(group_lanes, slots / copies, copies));
   return double(instructions) * phases * load;
 }
 

@@ -221,7 +221,7 @@ TEST(GemvModel, ActivationLinesCostLsuAndDelayL1Lookups) {
   EXPECT_DOUBLE_EQ(at(wait, 16, 4096).latency_s, at(none, 16, 4096).latency_s);
 }
 
-TEST(GemvModel, CopiesOfATableSeeFewerBroadcasts) {
+TEST(GemvModel, CopiesOfATableSeeFewerBroadcastsAndWaitForTheirBusiestGroup) {
   // Copy j of a shared-memory table serves lanes j, j + copies, ...: lanes that read one entry
   // from different copies cannot share a broadcast, so the distinct entries per bank group are
   // counted among the group's own lanes (fewer lanes, fewer repeats).
@@ -238,8 +238,12 @@ TEST(GemvModel, CopiesOfATableSeeFewerBroadcasts) {
   const double one = predict(p, c).conflict_factor;
   c.smem_copies = 4;
   const double four = predict(p, c).conflict_factor;
-  EXPECT_LT(four, one);  // copies still spread the conflicts
-  EXPECT_GE(four, 1.0);
+  // Counted on the H100 (vqtune profile, gptvq-2 4096 x 4096 batch 1, bench/results/
+  // profile-h100-2026-11-22-s5.md): 2.41 with one copy, 2.48 with four. Four copies of an 8-byte
+  // entry leave each copy's lanes 4 bank slots, and the phase waits for the most loaded of the 4
+  // groups: no gain (the model said 2.01 when it took one group's load for the phase's).
+  EXPECT_NEAR(one, 2.41, 0.10);
+  EXPECT_NEAR(four, 2.48, 0.10);
 }
 
 TEST(ModelCombine, LargestBoundTakesTheFirstStrictlyLargerLimit) {

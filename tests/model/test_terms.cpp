@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "model/terms.hpp"
@@ -65,13 +66,56 @@ TEST(Terms, DistinctFraction) {
   EXPECT_NEAR(distinct_fraction(8, 0.01), 1 - 7 * 0.01 / 2, 1e-12);
 }
 
+// E[max over `groups` independent placements of `balls` balls in `bins` bins], by enumerating
+// every placement of all the groups' balls.
+double brute_max_of_groups(int balls, int bins, int groups) {
+  const int n = balls * groups;
+  long long total = 1;
+  for (int i = 0; i < n; ++i) total *= bins;
+  double sum = 0;
+  for (long long code = 0; code < total; ++code) {
+    long long c = code;
+    int worst = 0;
+    for (int g = 0; g < groups; ++g) {
+      int load[8] = {0};
+      for (int b = 0; b < balls; ++b) {
+        ++load[c % bins];
+        c /= bins;
+      }
+      for (int k = 0; k < bins; ++k) worst = std::max(worst, load[k]);
+    }
+    sum += worst;
+  }
+  return sum / double(total);
+}
+
+TEST(Terms, ExpectedMaxLoadOfGroupsMatchesEnumeration) {
+  for (int balls : {1, 2, 3, 4})
+    for (int bins : {2, 3, 4})
+      for (int groups : {1, 2, 3}) {
+        SCOPED_TRACE(std::to_string(balls) + " in " + std::to_string(bins) + " x " +
+                     std::to_string(groups));
+        EXPECT_NEAR(expected_max_load_of_groups(balls, bins, groups),
+                    brute_max_of_groups(balls, bins, groups), 1e-9);
+      }
+  EXPECT_DOUBLE_EQ(expected_max_load_of_groups(5.0, 8, 1), expected_max_load(5.0, 8));
+  // Fractional balls interpolate between the neighbouring counts.
+  EXPECT_NEAR(expected_max_load_of_groups(2.5, 4, 2),
+              0.5 * (expected_max_load_of_groups(2, 4, 2) + expected_max_load_of_groups(3, 4, 2)),
+              1e-12);
+}
+
 TEST(Terms, SmemWavefrontsAndCopies) {
   // 16-byte rows (v = 8 fp16): LDS.128 in 4 quarter-warp phases of 8 lanes over 8 slots.
   EXPECT_DOUBLE_EQ(smem_wavefronts_per_request(16, 32, 0.0, 1), 4.0);  // all broadcast
   EXPECT_NEAR(smem_wavefronts_per_request(16, 32, 1.0, 1), 4 * expected_max_load(8, 8), 1e-12);
-  // 2 copies: 4 lanes of each copy into its own 4 slots; 4 copies: 2 lanes into 2 slots.
-  EXPECT_NEAR(smem_wavefronts_per_request(16, 32, 1.0, 2), 4 * expected_max_load(4, 4), 1e-12);
-  EXPECT_NEAR(smem_wavefronts_per_request(16, 32, 1.0, 4), 4 * 1.5, 1e-12);
+  // 2 copies: 4 lanes of each copy into its own 4 slots; 4 copies: 2 lanes into 2 slots. A phase
+  // waits for its most loaded group: with 4 copies each group has max load 1 or 2 with
+  // probability 1/2, so the phase's is 2 unless all four groups drew 1: 2 - 1/16.
+  EXPECT_NEAR(smem_wavefronts_per_request(16, 32, 1.0, 2), 4 * expected_max_load_of_groups(4, 4, 2),
+              1e-12);
+  EXPECT_NEAR(smem_wavefronts_per_request(16, 32, 1.0, 4), 4 * (2.0 - 1.0 / 16), 1e-12);
+  EXPECT_GT(smem_wavefronts_per_request(16, 32, 1.0, 2), 4 * expected_max_load(4, 4));
   // Copies never add wavefronts.
   for (int row : {4, 8, 16, 32})
     EXPECT_LE(smem_wavefronts_per_request(row, 32, 1.0, 4),
