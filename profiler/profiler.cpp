@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <string>
 #include <vector>
 
 #include "kernels/cuda_check.hpp"
@@ -43,6 +44,8 @@ Measurement Profiler::measure(const LaunchFn& launch, const ConvergenceRule& rul
   Convergence conv(rule);
   std::vector<double> gaps, spans, clocks_mhz;
   int activities = 0;
+  std::size_t lost = 0;
+  int lost_in_a_row = 0;
   for (;;) {
     if (flush) flush_l2(stream);
     ClockReading before, after;
@@ -55,6 +58,15 @@ Measurement Profiler::measure(const LaunchFn& launch, const ConvergenceRule& rul
     }
     const RegionTiming t = timer_->end(stream);
     if (clocks_) after = clocks_->read();
+    if (!is_timed_sample(t.busy_s, t.activities)) {
+      ++lost;
+      if (++lost_in_a_row >= kMaxLostSamplesInARow)
+        throw Error("timing: the " + std::string(to_string(timer_->kind())) +
+                    " timer saw no work in " + std::to_string(lost_in_a_row) +
+                    " launches in a row (activity records not delivered)");
+      continue;
+    }
+    lost_in_a_row = 0;
     Sample s;
     s.time_s = t.busy_s;
     if (before.valid && after.valid) s.sm_clock_mhz = std::min(before.sm_mhz, after.sm_mhz);
@@ -83,6 +95,7 @@ Measurement Profiler::measure(const LaunchFn& launch, const ConvergenceRule& rul
     m.activities = activities;
     m.samples_total = conv.total();
     m.discarded_throttled = conv.discarded();
+    m.lost = lost;
     m.sustained_throttle = conv.sustained_throttle();
     m.stop = r;
     m.elapsed_s = elapsed;

@@ -36,6 +36,7 @@ struct Measurement {
   int activities = 0;  // kernels + copies per sample (last sample; -1: event timer)
   std::size_t samples_total = 0;
   std::size_t discarded_throttled = 0;
+  std::size_t lost = 0;  // regions in which the timer saw no work (is_timed_sample), not samples
   bool sustained_throttle = false;
   StopReason stop = StopReason::not_yet;
   double elapsed_s = 0;     // wall time of the whole measurement

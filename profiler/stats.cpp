@@ -90,6 +90,10 @@ StopReason Convergence::check(double elapsed_s) const {
   return StopReason::not_yet;
 }
 
+bool is_timed_sample(double busy_s, int activities) {
+  return activities != 0 && std::isfinite(busy_s) && busy_s > 0;
+}
+
 IntervalSummary summarize_intervals(std::vector<Interval> v) {
   IntervalSummary t;
   t.count = int(v.size());

@@ -46,6 +46,16 @@ struct ConvergenceRule {
   }
 };
 
+// Whether a timed region is a sample: the timer saw the work (CUPTI: at least one activity
+// record; the event timer reports -1, unknown) and it took a positive, finite time. A CUPTI
+// region without records (one the driver did not deliver, or stamped before the region began)
+// reads 0 s and must not enter the statistics.
+bool is_timed_sample(double busy_s, int activities);
+
+// Consecutive regions without a sample after which a measurement gives up (the timer is not
+// seeing the launches).
+constexpr int kMaxLostSamplesInARow = 8;
+
 // One sample: its time and the SM clock read around it (<= 0: unknown, never discarded).
 struct Sample {
   double time_s = 0;

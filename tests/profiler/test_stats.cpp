@@ -1,6 +1,8 @@
 // cpu tier: statistics, the convergence rule, throttled-sample filtering, interval gaps, ties.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
 #include <random>
 
 #include "profiler/stats.hpp"
@@ -128,4 +130,18 @@ TEST(Intervals, PerLaunchGroups) {
   EXPECT_NEAR(t[2], 18e-6, 1e-15);
   EXPECT_THROW(per_launch_busy_s(acts, 4), vqt::Error);
   EXPECT_THROW(per_launch_busy_s({}, 1), vqt::Error);
+}
+
+TEST(TimedSample, ARegionWithoutRecordsOrTimeIsNoSample) {
+  using vqt::profiler::is_timed_sample;
+  EXPECT_TRUE(is_timed_sample(25e-6, 1));
+  EXPECT_TRUE(is_timed_sample(25e-6, 3));   // several kernels of one launch
+  EXPECT_TRUE(is_timed_sample(25e-6, -1));  // event timer: activities unknown
+  // The H100 case that stopped a tune (session 5): CUPTI delivered no record, the region read 0 s.
+  EXPECT_FALSE(is_timed_sample(0.0, 0));
+  EXPECT_FALSE(is_timed_sample(25e-6, 0));
+  EXPECT_FALSE(is_timed_sample(0.0, 1));
+  EXPECT_FALSE(is_timed_sample(-1e-6, -1));
+  EXPECT_FALSE(is_timed_sample(std::nan(""), 1));
+  EXPECT_FALSE(is_timed_sample(std::numeric_limits<double>::infinity(), 1));
 }
