@@ -16,7 +16,8 @@ std::optional<TrialResult> stored_result(db::Repository& repo, const std::string
                                          const Problem& p, const Candidate& c,
                                          const std::string& build_commit) {
   const std::optional<db::Measurement> m = repo.latest_measurement(gpu_uuid, p, c, build_commit);
-  if (!m) return std::nullopt;
+  // A timeout is the timer's failure, not the candidate's (time_trial.hpp): a rerun times it again.
+  if (!m || m->status == db::Status::timeout) return std::nullopt;
   TrialResult t;
   t.candidate = c;
   t.status = m->status;

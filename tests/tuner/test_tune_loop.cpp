@@ -126,6 +126,53 @@ TEST(TuneLoop, RecordsResumesAndPicksTheSameWinner) {
   EXPECT_EQ(m3.calls, 10);
 }
 
+// The second candidate's timing fails (a timer that saw no work): recorded as timeout.
+class TimeoutOnceMeasurer : public FakeMeasurer {
+ public:
+  TrialResult measure(const Candidate& c) override {
+    TrialResult t = FakeMeasurer::measure(c);
+    if (calls == 2) {
+      t = TrialResult{};
+      t.candidate = c;
+      t.status = db::Status::timeout;
+      t.detail = "timing: the cupti timer saw no work in 8 launches in a row";
+    }
+    return t;
+  }
+};
+
+TEST(TuneLoop, ARerunTimesTimeoutsAgainButNotOtherFailures) {
+  TempDb tmp;
+  auto repo = db::Repository::open(tmp.path, db::Access::create);
+  TuneSettings s;
+  s.spec = find_gpu("h100-sxm");
+  s.repo = &repo;
+  s.gpu.uuid = "GPU-test";
+  s.gpu.name = "Test GPU";
+  s.gpu.driver = "1.0";
+  s.gpu.cuda_version = "13.0";
+  s.build_commit = "abc";
+  db::RunInfo run = db::Repository::this_process_run("tune", "test");
+  run.build_commit = "abc";
+  s.run_id = repo.begin_run(run);
+
+  TimeoutOnceMeasurer m1;
+  const ProblemOutcome a = tune_problem(gemv_problem(), m1, s);
+  ASSERT_EQ(a.trials.size(), 10u);
+  EXPECT_EQ(a.trials[1].status, db::Status::timeout);
+  EXPECT_EQ(repo.connection().query_int(
+                "SELECT COUNT(*) FROM measurements WHERE status = 'timeout' AND median_s IS NULL"),
+            1);
+
+  // The rerun times only the timed-out candidate; the validation failures stay results.
+  FakeMeasurer m2;
+  const ProblemOutcome b = tune_problem(gemv_problem(), m2, s);
+  EXPECT_EQ(m2.calls, 1);
+  EXPECT_EQ(b.resumed, 9u);
+  EXPECT_EQ(b.trials[1].status, db::Status::ok);
+  EXPECT_GT(b.trials[1].median_s, 0.0);
+}
+
 // Only candidates the measurer implements are searched (the model enumerates more).
 class PickyMeasurer : public FakeMeasurer {
  public:
