@@ -25,7 +25,13 @@ PredictedLevels predicted_levels(const PreparedProblem& prep, const Candidate& c
     return l;
   }
   l.smem_wavefronts = pred.smem_wavefronts;
-  l.occupancy_pct = pred.occ.occupancy * 100.0;
+  // What the counter reads (warps per active cycle of an active SM): the blocks the grid puts on
+  // a busy SM, ceil(blocks / SMs), at most the resident limit, not the resident limit alone
+  // (96 blocks of 8 warps on 132 SMs: 12.5 %, where 2 could be resident: 25 %).
+  const double resident = double(pred.occ.blocks_per_sm);
+  const double per_sm = std::ceil(double(pred.blocks) / double(prep.spec.sm_count));
+  l.occupancy_pct =
+      pred.occ.occupancy * 100.0 * (resident > 0 ? std::min(1.0, per_sm / resident) : 1.0);
   if (op == Op::gemv) {
     l.dram_read_bytes = pred.hbm_bytes - prep.output_bytes;
     l.dram_write_bytes = prep.output_bytes;

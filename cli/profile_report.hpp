@@ -13,7 +13,8 @@
 //   bank-conflict factor conflict_factor (codebook       load wavefronts / (load wavefronts - load
 //                        lookups)                        bank conflicts), all shared loads
 //   bank conflicts       -                               l1tex__data_bank_conflicts_..._shared.sum
-//   achieved occupancy   occ.occupancy (theoretical)     sm__warps_active.avg.pct_of_peak_...
+//   achieved occupancy   occ.occupancy x min(1, ceil(    sm__warps_active.avg.pct_of_peak_...
+//                        blocks / SMs) / resident blocks)
 // Metrics asked for by name (--metrics) follow the table as counted, without a model figure.
 // gemm (fused) and attention_decode: hbm_bytes is the compulsory bytes plus split partials that
 // are written once and read back once, so DRAM reads are compulsory - output + partials / 2 and

@@ -347,3 +347,22 @@ TEST(ProfileFormat, GemvTableAndJsonHaveNoNote) {
   const auto j = profile_json(header(), profile_rows(f.prep, f.cand, f.pred, 25e-6, &c), &c);
   EXPECT_FALSE(j.contains("note"));
 }
+
+TEST(ProfileRows, OccupancyIsWhatTheGridPutsOnABusySm) {
+  // aqlm-3 12288 x 4096 batch 16, 256 threads, split 1: 96 blocks on 132 SMs, one block per busy
+  // SM whatever the resident limit (the H100 counted 12.5 %,
+  // bench/results/profile-h100-2026-11-22-s5.md).
+  Fixture f(Problem::matmul(Op::gemv, parse_vq("aqlm-3"), 16, 12288, 4096));
+  ASSERT_TRUE(f.choose([](const Candidate& c) {
+    return c.n_reg == 0 && c.n_smem == 0 && !c.l1_bypass && c.threads == 256 && c.split_k == 1;
+  }));
+  ASSERT_EQ(f.pred.blocks, 96);
+  ASSERT_GE(f.pred.occ.blocks_per_sm, 2);  // the resident limit alone would say 25 % or more
+  const PredictedLevels l = predicted_levels(f.prep, f.cand, f.pred);
+  EXPECT_DOUBLE_EQ(*l.occupancy_pct, 100.0 * 8 / 64);
+  // A grid that fills every SM to its limit reads the resident occupancy.
+  ASSERT_TRUE(f.choose([](const Candidate& c) { return c.split_k == 8 && c.threads == 128; }));
+  ASSERT_GE(double(f.pred.blocks), 132.0 * f.pred.occ.blocks_per_sm);
+  EXPECT_DOUBLE_EQ(*predicted_levels(f.prep, f.cand, f.pred).occupancy_pct,
+                   f.pred.occ.occupancy * 100);
+}
