@@ -75,8 +75,12 @@ std::vector<ProfileRow> profile_rows(const PreparedProblem& prep, const Candidat
   rows.push_back({"L2 bytes", "l2_bytes", "bytes", l.l2_bytes, got(CounterId::l2_bytes)});
   rows.push_back({"L1<->L2 bytes", "l1_l2_bytes", "bytes", l.l2_bytes,
                   times(got(CounterId::l2_from_l1_sectors), 32.0)});
+  // gemv: the model's figure is the codebook lookups, shared-memory loads; the loads-and-stores
+  // counter also holds the fills and, with no shared memory in use, reads ~0.8 per global load
+  // request on the H100 (bench/results/profile-h100-2026-11-22-s5.md).
   rows.push_back({"shared wavefronts", "smem_wavefronts", "wavefronts", l.smem_wavefronts,
-                  got(CounterId::smem_wavefronts)});
+                  got(prep.problem.op == Op::gemv ? CounterId::smem_ld_wavefronts
+                                                  : CounterId::smem_wavefronts)});
   std::optional<double> factor;
   const auto wf = got(CounterId::smem_ld_wavefronts);
   const auto conf = got(CounterId::smem_ld_bank_conflicts);

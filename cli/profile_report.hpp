@@ -9,7 +9,9 @@
 //   DRAM write bytes     output bytes                    dram__bytes_write.sum
 //   L2 bytes             l2_bytes                        lts__t_bytes.sum
 //   L1<->L2 bytes        l2_bytes                        lts__t_sectors_srcunit_tex.sum x 32
-//   shared wavefronts    smem_wavefronts                 l1tex__data_pipe_lsu_wavefronts_mem_shared
+//   shared wavefronts    smem_wavefronts (lookups)       l1tex__data_pipe_lsu_wavefronts_mem_shared
+//                                                        _op_ld (gemv; gemm, attention: loads and
+//                                                        stores, their models count the staging)
 //   bank-conflict factor conflict_factor (codebook       load wavefronts / (load wavefronts - load
 //                        lookups)                        bank conflicts), all shared loads
 //   bank conflicts       -                               l1tex__data_bank_conflicts_..._shared.sum

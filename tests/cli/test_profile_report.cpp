@@ -110,6 +110,8 @@ TEST(ProfileRows, EveryLevelInOrderWithRatios) {
   EXPECT_DOUBLE_EQ(*row(rows, "dram_read_bytes").ratio(),
                    8.5e6 / (f.pred.hbm_bytes - f.prep.output_bytes));
   EXPECT_DOUBLE_EQ(*row(rows, "l1_l2_bytes").counted, 250000 * 32.0);
+  // gemv: the model's lookups against the counted shared-memory loads (not loads + stores).
+  EXPECT_DOUBLE_EQ(*row(rows, "smem_wavefronts").counted, 3e6);
   EXPECT_DOUBLE_EQ(*row(rows, "conflict_factor").counted, 3e6 / (3e6 - 1e6));
   EXPECT_DOUBLE_EQ(*row(rows, "conflict_factor").predicted, f.pred.conflict_factor);
   EXPECT_FALSE(row(rows, "smem_bank_conflicts").counted.has_value());  // unavailable
