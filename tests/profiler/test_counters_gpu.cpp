@@ -69,6 +69,19 @@ void print(const char* what, const Counts& c) {
                 v.value);
 }
 
+// Counts one launch of two read kernels over the two halves of a freshly filled buffer of
+// 2 x half bytes.
+Counts count_two_reads(CounterProfiler& cp, std::size_t half) {
+  DevBuf a(2 * half), sink(64);
+  VQT_CUDA_CALL(detail::launch_fill(a.f(), 2 * half / 4, 2, nullptr));
+  const char* second = static_cast<const char*>(a.p) + half;
+  return cp.count([&](cudaStream_t s) {
+    cudaError_t e = detail::launch_read(a.p, half / 16, sink.f(), sm_count() * 8, s);
+    if (e == cudaSuccess) e = detail::launch_read(second, half / 16, sink.f(), sm_count() * 8, s);
+    return e;
+  });
+}
+
 }  // namespace
 
 TEST(Counters, StreamingReadCountsDramReadBytes) {
@@ -109,14 +122,7 @@ TEST(Counters, KernelReplaySumsTheKernelsOfOneLaunch) {
   opt.replay = ReplayMode::kernel;
   MAKE_COUNTERS(cp, opt);
   const std::size_t half = kGiB;
-  DevBuf a(2 * half), sink(64);
-  VQT_CUDA_CALL(detail::launch_fill(a.f(), 2 * half / 4, 2, nullptr));
-  const char* second = static_cast<const char*>(a.p) + half;
-  const Counts c = cp->count([&](cudaStream_t s) {
-    cudaError_t e = detail::launch_read(a.p, half / 16, sink.f(), sm_count() * 8, s);
-    if (e == cudaSuccess) e = detail::launch_read(second, half / 16, sink.f(), sm_count() * 8, s);
-    return e;
-  });
+  const Counts c = count_two_reads(*cp, half);
   print("kernel replay, 2 x read 1 GiB", c);
   EXPECT_EQ(c.replay, ReplayMode::kernel);
   EXPECT_EQ(c.ranges, 2);
@@ -130,17 +136,10 @@ TEST(Counters, NamedMetricsAreCountedBesideTheTable) {
                      "l1tex__t_sectors_pipe_lsu_mem_global_op_ld.sum", "dram__bytes_read.sum",
                      "sm__cycles_elapsed.max"};
   MAKE_COUNTERS(cp, opt);
-  const std::size_t half = kGiB / 4;
-  DevBuf a(2 * half), sink(64);
-  VQT_CUDA_CALL(detail::launch_fill(a.f(), 2 * half / 4, 2, nullptr));
-  const char* second = static_cast<const char*>(a.p) + half;
   // Two kernels, each warp-wide 16-byte loads over 256 MiB: one request per 512 bytes, one
   // sector per 32.
-  const Counts c = cp->count([&](cudaStream_t s) {
-    cudaError_t e = detail::launch_read(a.p, half / 16, sink.f(), sm_count() * 8, s);
-    if (e == cudaSuccess) e = detail::launch_read(second, half / 16, sink.f(), sm_count() * 8, s);
-    return e;
-  });
+  const std::size_t half = kGiB / 4;
+  const Counts c = count_two_reads(*cp, half);
   print("kernel replay, named metrics", c);
   ASSERT_EQ(c.raw.size(), 4u);
   for (const auto& m : c.raw) std::printf("  %-52s %.6g\n", m.metric.c_str(), m.value);

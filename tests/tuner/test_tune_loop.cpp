@@ -71,11 +71,8 @@ Problem gemv_problem() {
   return p;
 }
 
-}  // namespace
-
-TEST(TuneLoop, RecordsResumesAndPicksTheSameWinner) {
-  TempDb tmp;
-  auto repo = db::Repository::open(tmp.path, db::Access::create);
+// Settings that record into `repo` as build "abc" of a test GPU.
+TuneSettings recording_settings(db::Repository& repo) {
   TuneSettings s;
   s.spec = find_gpu("h100-sxm");
   s.repo = &repo;
@@ -87,6 +84,15 @@ TEST(TuneLoop, RecordsResumesAndPicksTheSameWinner) {
   db::RunInfo run = db::Repository::this_process_run("tune", "test");
   run.build_commit = "abc";
   s.run_id = repo.begin_run(run);
+  return s;
+}
+
+}  // namespace
+
+TEST(TuneLoop, RecordsResumesAndPicksTheSameWinner) {
+  TempDb tmp;
+  auto repo = db::Repository::open(tmp.path, db::Access::create);
+  TuneSettings s = recording_settings(repo);
 
   FakeMeasurer m1;
   const ProblemOutcome a = tune_problem(gemv_problem(), m1, s);
@@ -144,17 +150,7 @@ class TimeoutOnceMeasurer : public FakeMeasurer {
 TEST(TuneLoop, ARerunTimesTimeoutsAgainButNotOtherFailures) {
   TempDb tmp;
   auto repo = db::Repository::open(tmp.path, db::Access::create);
-  TuneSettings s;
-  s.spec = find_gpu("h100-sxm");
-  s.repo = &repo;
-  s.gpu.uuid = "GPU-test";
-  s.gpu.name = "Test GPU";
-  s.gpu.driver = "1.0";
-  s.gpu.cuda_version = "13.0";
-  s.build_commit = "abc";
-  db::RunInfo run = db::Repository::this_process_run("tune", "test");
-  run.build_commit = "abc";
-  s.run_id = repo.begin_run(run);
+  TuneSettings s = recording_settings(repo);
 
   TimeoutOnceMeasurer m1;
   const ProblemOutcome a = tune_problem(gemv_problem(), m1, s);
