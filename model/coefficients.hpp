@@ -52,6 +52,8 @@ namespace vqt {
     "fused GEMV: latency a warp pays per work item (first code load, x, split-k epilogue)")      \
   X(gemv_issue_per_code, 6.0, 0.1, 200.0, "fused GEMV: warp instructions per code and lane")     \
   X(gemv_issue_per_mma, 2.0, 0.1, 200.0, "fused GEMV: issue cycles per m16n8k16 mma")            \
+  X(gemv_mma_chain_cycles, 0.0, 0.0, 200.0,                                                      \
+    "fused GEMV: latency per mma of a warp's accumulator chain (k16 tiles in order)")            \
   X(gemv_split_item_cycles, 2000.0, 0.0, 100000.0,                                               \
     "fused GEMV: a split-k item's epilogue (atomics, fence, barriers, arrival counter)")         \
   X(gemv_tile_cycles, 1000.0, 0.0, 100000.0,                                                     \

@@ -148,7 +148,11 @@ void gemv_kernel_terms(const PreparedProblem& p, const Candidate& c, const Geome
   // Lookups through L1 queue behind the step's activation loads in the L1 pipeline (the shared-
   // memory path does not): a wait per x line of the chunk.
   const double x_wait = (t.global > 0 && !c.l1_bypass) ? x_wf * k.x_line_wait_cycles : 0.0;
-  const double chain_cycles = k.gemv_chain_cycles + lookup_lat_s * clk + issue + lsu + x_wait;
+  // The mmas of a chunk accumulate into one fragment per n-tile, one k16 tile after the other: a
+  // dependent chain per warp (its latency, not the SM's tensor throughput).
+  const double mma_chain = double(chunk_k / 16) * k.gemv_mma_chain_cycles;
+  const double chain_cycles =
+      k.gemv_chain_cycles + lookup_lat_s * clk + issue + lsu + x_wait + mma_chain;
   const double stream_cycles = k.hbm_latency_s * clk;
   // The busiest warp's latency: its items one after another, each restarting the code prefetch
   // and ending with its epilogue (split-k atomics, flag).

@@ -147,6 +147,34 @@ TEST(GemvModel, SplitEpilogueAndTierTestCostOnlyWhereTheKernelPaysThem) {
   EXPECT_GT(predict(s, c).latency_s, one_path);
 }
 
+TEST(GemvModel, TheMmaAccumulatorChainAddsToEveryChunk) {
+  // A chunk's mmas accumulate one k16 tile after the other into one fragment per n-tile: each
+  // chunk's chain grows by chunk_k / 16 x gemv_mma_chain_cycles (the H100 fit: 33 cycles).
+  const Problem pr = Problem::matmul(Op::gemv, parse_vq("aqlm-3"), 16, 4096, 4096);
+  const auto cdf = zipf_sorted_cdf(pr.vq.stored_entries(), 1.0);
+  ModelCoefficients none;
+  none.hbm_latency_s = 1e-9;  // the chain, not the code stream, sets the chunk's latency
+  ModelCoefficients some = none;
+  none.gemv_mma_chain_cycles = 0;
+  some.gemv_mma_chain_cycles = 33;
+  const GpuSpec& gpu = find_gpu("h100-sxm");
+  const PreparedProblem a = prepare(pr, gpu, none, cdf, "zipf:1");
+  const PreparedProblem b = prepare(pr, gpu, some, cdf, "zipf:1");
+  Candidate c = enumerate_candidates(a).front();
+  c.n_reg = 0;
+  c.n_smem = 4096;
+  c.smem_copies = 1;
+  c.l1_bypass = false;
+  c.threads = 128;
+  c.tile_n = 64;
+  c.split_k = 1;  // 64 blocks, one item each: 4096 / 128 = 32 chunks per warp
+  const Prediction pa = predict(a, c), pb = predict(b, c);
+  const int chunk_k = detail::gemv_chunk_k(8, 2);
+  ASSERT_EQ(chunk_k, 128);
+  EXPECT_NEAR(pb.latency_s - pa.latency_s, 32.0 * (chunk_k / 16) * 33 / gpu.boost_clock_hz, 1e-12);
+  EXPECT_GT(pb.time_s, pa.time_s);
+}
+
 TEST(GemvModel, TileColumnRestartsOnlyForPerTileCodebooks) {
   // gptvq-2 keeps one codebook per 256 x 256 tile: every tile column restarts the code prefetch
   // behind two barriers (gemv_tile_cycles); a per-tensor codebook never does.
