@@ -153,6 +153,17 @@ CalibrationResult calibrate(const std::vector<MeasuredProblem>& train, const Gpu
       }
       jac.col(j) = (rj - r) / (up[j] - u[j]);
     }
+    // A coefficient at a bound whose descent direction points out of its range is held for this
+    // iteration: its clamped step would change nothing while the solve counts on it, and the
+    // step then fails for every lambda (a projected Levenberg-Marquardt step).
+    {
+      const Eigen::VectorXd g0 = jac.transpose() * r;
+      for (Eigen::Index j = 0; j < n; ++j) {
+        const Param& p = ps[std::size_t(j)];
+        const double x = from_u(p, u[j]);
+        if ((x <= p.lo && g0[j] > 0) || (x >= p.hi && g0[j] < 0)) jac.col(j).setZero();
+      }
+    }
     const Eigen::MatrixXd jtj = jac.transpose() * jac;
     const Eigen::VectorXd g = jac.transpose() * r;
     bool improved = false;
