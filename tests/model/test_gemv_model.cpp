@@ -149,7 +149,7 @@ TEST(GemvModel, SplitEpilogueAndTierTestCostOnlyWhereTheKernelPaysThem) {
 
 TEST(GemvModel, TheMmaAccumulatorChainAddsToEveryChunk) {
   // A chunk's mmas accumulate one k16 tile after the other into one fragment per n-tile: each
-  // chunk's chain grows by chunk_k / 16 x gemv_mma_chain_cycles (the H100 fit: 33 cycles).
+  // chunk's chain grows by chunk_k / 16 x gemv_mma_chain_cycles.
   const Problem pr = Problem::matmul(Op::gemv, parse_vq("aqlm-3"), 16, 4096, 4096);
   const auto cdf = zipf_sorted_cdf(pr.vq.stored_entries(), 1.0);
   ModelCoefficients none;
