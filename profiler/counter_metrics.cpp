@@ -71,30 +71,58 @@ std::optional<double> Counts::get(CounterId id) const {
   return std::nullopt;
 }
 
+namespace {
+
+// Column `col` of rows `width` wide over the ranges, combined by `how`: time-weighted means use
+// `range_ns` (a plain mean when it is empty or sums to zero). `who` names the caller in errors.
+double aggregate_column(const std::vector<std::vector<double>>& per_range, std::size_t col,
+                        std::size_t width, Aggregate how, const std::vector<double>& range_ns,
+                        const char* who) {
+  double total_ns = 0;
+  for (double t : range_ns) total_ns += t;
+  double acc = 0, weighted = 0;
+  for (std::size_t r = 0; r < per_range.size(); ++r) {
+    if (per_range[r].size() != width) throw Error(std::string(who) + ": row size mismatch");
+    const double x = per_range[r][col];
+    if (r == 0 && (how == Aggregate::max || how == Aggregate::min))
+      acc = x;
+    else if (how == Aggregate::max)
+      acc = std::max(acc, x);
+    else if (how == Aggregate::min)
+      acc = std::min(acc, x);
+    else
+      acc += x;
+    if (total_ns > 0) weighted += range_ns[r] * x;
+  }
+  if (how != Aggregate::time_weighted_mean) return acc;
+  return total_ns > 0 ? weighted / total_ns : acc / double(per_range.size());
+}
+
+}  // namespace
+
+std::vector<double> range_gpu_ns(const std::vector<CounterId>& ids,
+                                 const std::vector<bool>& available,
+                                 const std::vector<std::vector<double>>& per_range) {
+  std::vector<double> ns;
+  for (std::size_t i = 0; i < ids.size() && i < available.size(); ++i)
+    if (ids[i] == CounterId::gpu_time_ns && available[i]) {
+      for (const auto& row : per_range) ns.push_back(i < row.size() ? row[i] : 0.0);
+      break;
+    }
+  return ns;
+}
+
 Counts aggregate_ranges(const std::vector<CounterId>& ids, const std::vector<bool>& available,
                         const std::vector<std::vector<double>>& per_range) {
   if (available.size() != ids.size()) throw Error("aggregate_ranges: availability size mismatch");
-  std::ptrdiff_t time_col = -1;
-  for (std::size_t i = 0; i < ids.size(); ++i)
-    if (ids[i] == CounterId::gpu_time_ns && available[i]) time_col = std::ptrdiff_t(i);
+  const std::vector<double> range_ns = range_gpu_ns(ids, available, per_range);
   Counts out;
   out.ranges = int(per_range.size());
   for (std::size_t i = 0; i < ids.size(); ++i) {
     CounterValue v{ids[i], 0.0, available[i] && !per_range.empty()};
-    if (v.available) {
-      double sum = 0, weighted = 0, weights = 0;
-      for (const auto& row : per_range) {
-        if (row.size() != ids.size()) throw Error("aggregate_ranges: row size mismatch");
-        sum += row[i];
-        const double w = time_col >= 0 ? row[std::size_t(time_col)] : 1.0;
-        weighted += w * row[i];
-        weights += w;
-      }
-      if (counter_info(ids[i]).across_kernels == Aggregate::sum)
-        v.value = sum;
-      else
-        v.value = weights > 0 ? weighted / weights : sum / double(per_range.size());
-    }
+    if (v.available)
+      v.value = aggregate_column(per_range, i, ids.size(), counter_info(ids[i]).across_kernels,
+                                 range_ns, "aggregate_ranges");
     out.values.push_back(v);
   }
   return out;
@@ -107,8 +135,6 @@ std::vector<RawCounter> aggregate_raw(const std::vector<std::string>& metrics,
   if (available.size() != metrics.size()) throw Error("aggregate_raw: availability size mismatch");
   if (!range_ns.empty() && range_ns.size() != per_range.size())
     throw Error("aggregate_raw: range times size mismatch");
-  double total_ns = 0;
-  for (double t : range_ns) total_ns += t;
   auto ends_with = [](const std::string& s, const char* tail) {
     const std::string t(tail);
     return s.size() >= t.size() && s.compare(s.size() - t.size(), t.size(), t) == 0;
@@ -117,26 +143,11 @@ std::vector<RawCounter> aggregate_raw(const std::vector<std::string>& metrics,
   for (std::size_t i = 0; i < metrics.size(); ++i) {
     RawCounter v{metrics[i], 0.0, available[i] && !per_range.empty()};
     if (v.available) {
-      const bool sum = ends_with(metrics[i], ".sum");
-      const bool max = ends_with(metrics[i], ".max"), min = ends_with(metrics[i], ".min");
-      double acc = 0, weighted = 0;
-      for (std::size_t r = 0; r < per_range.size(); ++r) {
-        if (per_range[r].size() != metrics.size()) throw Error("aggregate_raw: row size mismatch");
-        const double x = per_range[r][i];
-        if (r == 0 && (max || min))
-          acc = x;
-        else if (max)
-          acc = std::max(acc, x);
-        else if (min)
-          acc = std::min(acc, x);
-        else
-          acc += x;
-        if (total_ns > 0) weighted += range_ns[r] * x;
-      }
-      if (sum || max || min)
-        v.value = acc;
-      else
-        v.value = total_ns > 0 ? weighted / total_ns : acc / double(per_range.size());
+      const Aggregate how = ends_with(metrics[i], ".sum")   ? Aggregate::sum
+                            : ends_with(metrics[i], ".max") ? Aggregate::max
+                            : ends_with(metrics[i], ".min") ? Aggregate::min
+                                                            : Aggregate::time_weighted_mean;
+      v.value = aggregate_column(per_range, i, metrics.size(), how, range_ns, "aggregate_raw");
     }
     out.push_back(v);
   }

@@ -27,7 +27,8 @@ enum class CounterId {
   gpu_time_ns,             // gpu__time_duration.sum (under profiling, not a timing)
 };
 
-enum class Aggregate { sum, time_weighted_mean };
+// How a metric combines over kernel-replay ranges (one range per kernel).
+enum class Aggregate { sum, time_weighted_mean, max, min };
 
 struct CounterInfo {
   CounterId id;
@@ -81,6 +82,11 @@ struct Counts {
 // an unweighted mean). `available[i]` says whether ids[i] was collected.
 Counts aggregate_ranges(const std::vector<CounterId>& ids, const std::vector<bool>& available,
                         const std::vector<std::vector<double>>& per_range);
+
+// Each range's GPU time (the gpu_time_ns column of `per_range`), empty when it was not collected.
+std::vector<double> range_gpu_ns(const std::vector<CounterId>& ids,
+                                 const std::vector<bool>& available,
+                                 const std::vector<std::vector<double>>& per_range);
 
 // Raw metrics over kernel-replay ranges (one row per range, one column per metric): ".sum"
 // metrics add, ".max" / ".min" take the extreme, every other rollup (avg, ratio, pct, per_second)

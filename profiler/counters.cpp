@@ -439,13 +439,10 @@ Counts CounterProfiler::count(const LaunchFn& launch, cudaStream_t stream) {
   }
   Counts agg = aggregate_ranges(m.opt.counters, m.available, rows);
   // Raw metrics over the ranges, weighted by each range's GPU time where it was counted.
-  std::vector<double> range_ns;
-  for (std::size_t i = 0; i < m.opt.counters.size(); ++i)
-    if (m.opt.counters[i] == CounterId::gpu_time_ns && m.available[i])
-      for (const auto& row : rows) range_ns.push_back(row[i]);
   std::vector<bool> raw_ok;
   for (std::size_t i = 0; i < m.opt.raw_metrics.size(); ++i) raw_ok.push_back(m.raw_available(i));
-  agg.raw = aggregate_raw(m.opt.raw_metrics, raw_ok, raw_rows, range_ns);
+  agg.raw = aggregate_raw(m.opt.raw_metrics, raw_ok, raw_rows,
+                          range_gpu_ns(m.opt.counters, m.available, rows));
   agg.replay = out.replay;
   agg.chip = out.chip;
   agg.passes = out.passes;
