@@ -45,11 +45,6 @@ TrialResult time_trial(profiler::Profiler& prof, const profiler::ConvergenceRule
     t.max_s = m.time.max;
     t.rel_stdev = m.time.rel_stdev;
     t.count = std::int64_t(m.time.count);
-    if (!(t.median_s > 0) || t.count <= 0) {
-      t.status = db::Status::timeout;
-      t.detail = "timing: no valid sample (median " + std::to_string(t.median_s) + " s, " +
-                 std::to_string(t.count) + " samples)";
-    }
   } catch (const CudaError& e) {
     t.status = db::Status::launch_failed;
     t.detail = e.what();

@@ -12,8 +12,8 @@
 //                           timer (cudaEvent fallback); median, min, max, rel stdev and count
 //                           stored; a CudaError while timing is launch_failed (its what()), with
 //                           the same context check; a timer that saw no work (profiler::
-//                           is_timed_sample) or failed otherwise is timeout with its what(), and
-//                           so is a measurement without a positive median: the tune goes on
+//                           is_timed_sample: only positive samples are kept) or failed otherwise
+//                           is timeout with its what(): the tune goes on
 // A candidate refused before any launch (can_implement) is refused_trial(): resource_limit with
 // the reason. CUDA builds only (target vqt_tuner_gpu).
 #pragma once
