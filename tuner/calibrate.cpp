@@ -156,16 +156,16 @@ CalibrationResult calibrate(const std::vector<MeasuredProblem>& train, const Gpu
     // A coefficient at a bound whose descent direction points out of its range is held for this
     // iteration: its clamped step would change nothing while the solve counts on it, and the
     // step then fails for every lambda (a projected Levenberg-Marquardt step).
-    {
-      const Eigen::VectorXd g0 = jac.transpose() * r;
-      for (Eigen::Index j = 0; j < n; ++j) {
-        const Param& p = ps[std::size_t(j)];
-        const double x = from_u(p, u[j]);
-        if ((x <= p.lo && g0[j] > 0) || (x >= p.hi && g0[j] < 0)) jac.col(j).setZero();
+    Eigen::VectorXd g = jac.transpose() * r;
+    for (Eigen::Index j = 0; j < n; ++j) {
+      const Param& p = ps[std::size_t(j)];
+      const double x = from_u(p, u[j]);
+      if ((x <= p.lo && g[j] > 0) || (x >= p.hi && g[j] < 0)) {
+        jac.col(j).setZero();
+        g[j] = 0;
       }
     }
     const Eigen::MatrixXd jtj = jac.transpose() * jac;
-    const Eigen::VectorXd g = jac.transpose() * r;
     bool improved = false;
     for (int tries = 0; tries < 8 && !improved; ++tries) {
       Eigen::MatrixXd a = jtj;
