@@ -13,10 +13,12 @@ using namespace vqt;
 
 namespace {
 
-PreparedProblem prep(const char* vq, std::int64_t batch, std::int64_t n, std::int64_t k) {
+// A GEMV problem on the H100 spec with a Zipf(1) histogram and `coef`.
+PreparedProblem prep(const char* vq, std::int64_t batch, std::int64_t n, std::int64_t k,
+                     const ModelCoefficients& coef = {}) {
   const Problem p = Problem::matmul(Op::gemv, parse_vq(vq), batch, n, k);
-  return prepare(p, find_gpu("h100-sxm"), ModelCoefficients{},
-                 zipf_sorted_cdf(p.vq.stored_entries(), 1.0), "zipf:1");
+  return prepare(p, find_gpu("h100-sxm"), coef, zipf_sorted_cdf(p.vq.stored_entries(), 1.0),
+                 "zipf:1");
 }
 
 }  // namespace
@@ -113,15 +115,13 @@ TEST(GemvModel, SplitEpilogueAndTierTestCostOnlyWhereTheKernelPaysThem) {
   // A split-k item ends with atomics, a fence and barriers (gemv_split_item_cycles); a codebook
   // split over tiers tests every lookup's tier (tier_test_issue_per_code) and overlaps fewer of
   // a chunk's lookups; the all-in-shared-memory loop does neither.
-  const Problem pr = Problem::matmul(Op::gemv, parse_vq("aqlm-2x8"), 1, 4096, 4096);
-  const auto cdf = zipf_sorted_cdf(pr.vq.stored_entries(), 1.0);
   ModelCoefficients cheap, dear = cheap;
   cheap.gemv_split_item_cycles = 0;
   cheap.tier_test_issue_per_code = 0;
   dear.gemv_split_item_cycles = 20000;
   dear.tier_test_issue_per_code = 100;
-  const PreparedProblem a = prepare(pr, find_gpu("h100-sxm"), cheap, cdf, "zipf:1");
-  const PreparedProblem b = prepare(pr, find_gpu("h100-sxm"), dear, cdf, "zipf:1");
+  const PreparedProblem a = prep("aqlm-2x8", 1, 4096, 4096, cheap);
+  const PreparedProblem b = prep("aqlm-2x8", 1, 4096, 4096, dear);
   Candidate c = enumerate_candidates(a).front();
   c.n_reg = 0;
   c.n_smem = 256;  // every entry: one path
@@ -140,7 +140,7 @@ TEST(GemvModel, SplitEpilogueAndTierTestCostOnlyWhereTheKernelPaysThem) {
   ModelCoefficients serial = cheap;
   serial.lookups_in_flight_per_warp = 1;
   serial.pipelined_lookups_in_flight = 16;
-  const PreparedProblem s = prepare(pr, find_gpu("h100-sxm"), serial, cdf, "zipf:1");
+  const PreparedProblem s = prep("aqlm-2x8", 1, 4096, 4096, serial);
   c.n_smem = 256;
   const double one_path = predict(s, c).latency_s;
   c.n_reg = 4;
@@ -150,16 +150,13 @@ TEST(GemvModel, SplitEpilogueAndTierTestCostOnlyWhereTheKernelPaysThem) {
 TEST(GemvModel, TheMmaAccumulatorChainAddsToEveryChunk) {
   // A chunk's mmas accumulate one k16 tile after the other into one fragment per n-tile: each
   // chunk's chain grows by chunk_k / 16 x gemv_mma_chain_cycles.
-  const Problem pr = Problem::matmul(Op::gemv, parse_vq("aqlm-3"), 16, 4096, 4096);
-  const auto cdf = zipf_sorted_cdf(pr.vq.stored_entries(), 1.0);
   ModelCoefficients none;
   none.hbm_latency_s = 1e-9;  // the chain, not the code stream, sets the chunk's latency
   ModelCoefficients some = none;
   none.gemv_mma_chain_cycles = 0;
   some.gemv_mma_chain_cycles = 33;
-  const GpuSpec& gpu = find_gpu("h100-sxm");
-  const PreparedProblem a = prepare(pr, gpu, none, cdf, "zipf:1");
-  const PreparedProblem b = prepare(pr, gpu, some, cdf, "zipf:1");
+  const PreparedProblem a = prep("aqlm-3", 16, 4096, 4096, none);
+  const PreparedProblem b = prep("aqlm-3", 16, 4096, 4096, some);
   Candidate c = enumerate_candidates(a).front();
   c.n_reg = 0;
   c.n_smem = 4096;
@@ -171,7 +168,8 @@ TEST(GemvModel, TheMmaAccumulatorChainAddsToEveryChunk) {
   const Prediction pa = predict(a, c), pb = predict(b, c);
   const int chunk_k = detail::gemv_chunk_k(8, 2);
   ASSERT_EQ(chunk_k, 128);
-  EXPECT_NEAR(pb.latency_s - pa.latency_s, 32.0 * (chunk_k / 16) * 33 / gpu.boost_clock_hz, 1e-12);
+  EXPECT_NEAR(pb.latency_s - pa.latency_s, 32.0 * (chunk_k / 16) * 33 / a.spec.boost_clock_hz,
+              1e-12);
   EXPECT_GT(pb.time_s, pa.time_s);
 }
 
@@ -182,12 +180,10 @@ TEST(GemvModel, TileColumnRestartsOnlyForPerTileCodebooks) {
   cheap.gemv_tile_cycles = 0;
   dear.gemv_tile_cycles = 20000;
   for (const char* vq : {"gptvq-2", "aqlm-2x8"}) {
-    const Problem pr = Problem::matmul(Op::gemv, parse_vq(vq), 1, 4096, 4096);
-    const auto cdf = zipf_sorted_cdf(pr.vq.stored_entries(), 1.0);
-    const PreparedProblem a = prepare(pr, find_gpu("h100-sxm"), cheap, cdf, "zipf:1");
-    const PreparedProblem b = prepare(pr, find_gpu("h100-sxm"), dear, cdf, "zipf:1");
+    const PreparedProblem a = prep(vq, 1, 4096, 4096, cheap);
+    const PreparedProblem b = prep(vq, 1, 4096, 4096, dear);
     const Candidate c = enumerate_candidates(a).front();
-    if (pr.vq.scope == Scope::per_tile)
+    if (a.problem.vq.scope == Scope::per_tile)
       EXPECT_GT(predict(b, c).time_s, predict(a, c).time_s * 1.05) << vq;
     else
       EXPECT_DOUBLE_EQ(predict(b, c).time_s, predict(a, c).time_s) << vq;
@@ -202,9 +198,7 @@ TEST(GemvModel, BypassedLookupsQueueAtTheHottestGlobalLine) {
   // per-sector version of this term put it at 0.15x.
   ModelCoefficients k;
   k.l2_slice_requests_per_s = 1e7;  // make the hot spot the limit
-  const Problem pr = Problem::matmul(Op::gemv, parse_vq("aqlm-2x8"), 1, 4096, 4096);
-  const PreparedProblem p =
-      prepare(pr, find_gpu("h100-sxm"), k, zipf_sorted_cdf(pr.vq.stored_entries(), 1.0), "zipf:1");
+  const PreparedProblem p = prep("aqlm-2x8", 1, 4096, 4096, k);
   Candidate c = enumerate_candidates(p).front();
   c.n_reg = 0;
   c.smem_copies = 1;
@@ -228,11 +222,8 @@ TEST(GemvModel, ActivationLinesCostLsuAndDelayL1Lookups) {
   ModelCoefficients none, wait = none;
   none.x_line_wait_cycles = 0;
   wait.x_line_wait_cycles = 200;
-  const auto gpu = find_gpu("h100-sxm");
   auto at = [&](const ModelCoefficients& k, std::int64_t batch, int n_smem) {
-    const Problem pr = Problem::matmul(Op::gemv, parse_vq("aqlm-3"), batch, 4096, 4096);
-    const PreparedProblem p =
-        prepare(pr, gpu, k, zipf_sorted_cdf(pr.vq.stored_entries(), 1.0), "zipf:1");
+    const PreparedProblem p = prep("aqlm-3", batch, 4096, 4096, k);
     Candidate c = enumerate_candidates(p).front();
     c.n_reg = 0;
     c.smem_copies = 1;
@@ -255,9 +246,7 @@ TEST(GemvModel, CopiesOfATableSeeFewerBroadcastsAndWaitForTheirBusiestGroup) {
   // counted among the group's own lanes (fewer lanes, fewer repeats).
   const double q = 0.05;  // collision probability of a skewed table
   EXPECT_GT(distinct_fraction(16.0 / 4, q), distinct_fraction(16.0, q));
-  const Problem pr = Problem::matmul(Op::gemv, parse_vq("gptvq-2"), 1, 4096, 4096);
-  const PreparedProblem p = prepare(pr, find_gpu("h100-sxm"), ModelCoefficients{},
-                                    zipf_sorted_cdf(pr.vq.stored_entries(), 1.0), "zipf:1");
+  const PreparedProblem p = prep("gptvq-2", 1, 4096, 4096);
   Candidate c = enumerate_candidates(p).front();
   c.n_reg = 0;
   c.n_smem = 256;
