@@ -189,6 +189,7 @@ int run_profile(const ProfileArgs& a) {
   }
 
   const auto rows = profile_rows(prep, cand, pred, t.median_s, counts ? &*counts : nullptr);
+  h.row_notes = row_notes(rows);
   if (a.format == Format::json)
     std::cout << profile_json(h, rows, counts ? &*counts : nullptr).dump(2) << "\n";
   else

@@ -25,6 +25,7 @@ PredictedLevels predicted_levels(const PreparedProblem& prep, const Candidate& c
     return l;
   }
   l.smem_wavefronts = pred.smem_wavefronts;
+  if (pred.wave_eff > 0) l.sm_balance = 1.0 / pred.wave_eff;
   // What the counter reads (warps per active cycle of an active SM): the blocks the grid puts on
   // a busy SM, ceil(blocks / SMs), at most the resident limit, not the resident limit alone
   // (96 blocks of 8 warps on 132 SMs: 12.5 %, where 2 could be resident: 25 %).
@@ -33,6 +34,7 @@ PredictedLevels predicted_levels(const PreparedProblem& prep, const Candidate& c
   l.occupancy_pct =
       pred.occ.occupancy * 100.0 * (resident > 0 ? std::min(1.0, per_sm / resident) : 1.0);
   if (op == Op::gemv) {
+    l.lsu_wavefronts = pred.lsu_wavefronts;
     l.dram_read_bytes = pred.hbm_bytes - prep.output_bytes;
     l.dram_write_bytes = prep.output_bytes;
     l.conflict_factor = pred.conflict_factor;
@@ -90,7 +92,28 @@ std::vector<ProfileRow> profile_rows(const PreparedProblem& prep, const Candidat
                   got(CounterId::smem_bank_conflicts)});
   rows.push_back({"occupancy (achieved)", "occupancy_pct", "%", l.occupancy_pct,
                   got(CounterId::achieved_occupancy_pct)});
+  rows.push_back({"L1 data-pipe wavefronts", "lsu_wavefronts", "wavefronts", l.lsu_wavefronts,
+                  got(CounterId::lsu_wavefronts)});
+  // The model's busiest SM carries ceil(work / SMs) where the mean SM carries work / SMs; the
+  // counters compare the cycles the busiest and the mean SM had warps. An SM with less work that
+  // is latency-bound stays active nearly as long, so counted can read below predicted.
+  std::optional<double> balance;
+  const auto act_max = got(CounterId::sm_active_cycles_max);
+  const auto act_avg = got(CounterId::sm_active_cycles_avg);
+  if (act_max && act_avg && *act_avg > 0) balance = *act_max / *act_avg;
+  rows.push_back({"SM balance (max/mean)", "sm_balance", "x", l.sm_balance, balance});
   return rows;
+}
+
+std::vector<std::string> row_notes(const std::vector<ProfileRow>& rows) {
+  std::vector<std::string> notes;
+  for (const auto& r : rows)
+    if (r.key == "dram_write_bytes" && r.predicted && r.counted && *r.predicted > 0 &&
+        *r.counted < 0.1 * *r.predicted)
+      notes.push_back(
+          "DRAM write bytes: the L2 is write-back; outputs that stay in it reach DRAM after the "
+          "range, so the counter sees few or none of them");
+  return notes;
 }
 
 std::string format_value(double v, const std::string& unit) {
@@ -152,6 +175,7 @@ void print_profile_table(std::ostream& os, const ProfileHeader& h,
     if (const auto q = r.ratio()) ratio << std::fixed << std::setprecision(3) << *q;
     os << std::setw(20) << (ratio.str().empty() ? "-" : ratio.str()) << "\n";
   }
+  for (const auto& n : h.row_notes) os << "note:      " << n << "\n";
   if (!counts || counts->raw.empty()) return;
   os << "metrics (--metrics), as counted:\n";
   for (const auto& m : counts->raw) {
@@ -180,6 +204,7 @@ nlohmann::json profile_json(const ProfileHeader& h, const std::vector<ProfileRow
   j["samples"] = h.samples;
   j["compulsory_hbm_bytes"] = h.compulsory_hbm_bytes;
   if (!h.note.empty()) j["note"] = h.note;
+  if (!h.row_notes.empty()) j["row_notes"] = h.row_notes;
   j["rows"] = json::array();
   for (const auto& r : rows)
     j["rows"].push_back({{"level", r.level},

@@ -17,6 +17,10 @@
 //   bank conflicts       -                               l1tex__data_bank_conflicts_..._shared.sum
 //   achieved occupancy   occ.occupancy x min(1, ceil(    sm__warps_active.avg.pct_of_peak_...
 //                        blocks / SMs) / resident blocks)
+//   L1 data-pipe         lsu_wavefronts (gemv: lookups,  l1tex__data_pipe_lsu_wavefronts.sum
+//     wavefronts         codes, x; other ops: "-")
+//   SM balance           1 / wave_eff: the busiest SM's  sm__cycles_active.max / .avg
+//     (busiest/mean)     work over the mean SM's
 // Metrics asked for by name (--metrics) follow the table as counted, without a model figure.
 // gemm (fused) and attention_decode: hbm_bytes is the compulsory bytes plus split partials that
 // are written once and read back once, so DRAM reads are compulsory - output + partials / 2 and
@@ -52,7 +56,7 @@ struct ProfileRow {
 // the model does not predict that level for the op.
 struct PredictedLevels {
   std::optional<double> dram_read_bytes, dram_write_bytes, l2_bytes, smem_wavefronts,
-      conflict_factor, occupancy_pct;
+      conflict_factor, occupancy_pct, lsu_wavefronts, sm_balance;
 };
 PredictedLevels predicted_levels(const PreparedProblem& prep, const Candidate& c,
                                  const Prediction& pred);
@@ -67,6 +71,10 @@ std::vector<ProfileRow> profile_rows(const PreparedProblem& prep, const Candidat
 // cuBLAS; attention with splits: split + combine kernels); empty for one kernel.
 std::string range_note(const Problem& p, const Candidate& c);
 
+// Lines printed under the table to read a row whose counted value differs from the model for a
+// known reason (empty when none applies): DRAM writes that stay in the write-back L2.
+std::vector<std::string> row_notes(const std::vector<ProfileRow>& rows);
+
 struct ProfileHeader {
   std::string problem;           // Problem::key()
   std::string candidate;         // Candidate::key()
@@ -80,8 +88,9 @@ struct ProfileHeader {
   double compulsory_hbm_bytes = 0;  // the model's compulsory bytes (codes, codebooks, x, y)
   std::string counters;             // "user replay, 3 passes, chip gh100" (empty: not read)
   std::vector<std::string> unavailable_metrics;
-  std::string counters_error;  // why the counters were not read (empty when they were)
-  std::string note;            // range_note(): printed (and in JSON) only when not empty
+  std::string counters_error;          // why the counters were not read (empty when they were)
+  std::string note;                    // range_note(): printed (and in JSON) only when not empty
+  std::vector<std::string> row_notes;  // row_notes(): printed under the table, "row_notes" in JSON
 };
 
 // One value in its unit, e.g. "17.07 MB", "25.47 us", "2.12x", "25.0 %", "1.234 M".

@@ -65,6 +65,7 @@ Prediction predict(const PreparedProblem& p, const Candidate& c) {
   r.l2_hit = 0;
   r.latency_s = 0;
   r.second_kernel_s = 0;
+  r.lsu_wavefronts = 0;
   r.valid = true;
   // One model per implemented kernel family (geometry() refuses the offload ops).
   switch (p.problem.op) {

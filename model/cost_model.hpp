@@ -110,6 +110,10 @@ struct Prediction {
   // Time per term, seconds.
   double hbm_s, l2_s, smem_s, compute_s, latency_s;
   double fill_s, reduction_s, launch_s, second_kernel_s;
+  // Fused GEMV only (0 elsewhere): L1 data-pipe wavefronts of all its loads (codebook lookups in
+  // shared memory and through L1, codes, activations), the pipe that bounds it when the codebook
+  // is in shared memory (bench/results/profile-h100-2026-11-22-s6.md).
+  double lsu_wavefronts;
 };
 
 // Empty string when the candidate can run on the GPU, else the first reason it cannot.

@@ -36,6 +36,15 @@ const std::vector<CounterInfo>& counter_table() {
       {CounterId::achieved_occupancy_pct, "achieved_occupancy_pct",
        "sm__warps_active.avg.pct_of_peak_sustained_active", "%", Aggregate::time_weighted_mean,
        "achieved occupancy: active warps per active cycle / max warps per SM"},
+      {CounterId::lsu_wavefronts, "lsu_wavefronts", "l1tex__data_pipe_lsu_wavefronts.sum",
+       "wavefronts", Aggregate::sum,
+       "L1 data-pipe wavefronts of the LSU: shared-memory and global loads and stores"},
+      // Over kernel-replay ranges both add: the kernels run one after the other, so the busiest
+      // SM's cycles of each are summed (an upper bound when different SMs are the busiest).
+      {CounterId::sm_active_cycles_avg, "sm_active_cycles_avg", "sm__cycles_active.avg", "cycles",
+       Aggregate::sum, "cycles an SM has at least one warp, mean over SMs"},
+      {CounterId::sm_active_cycles_max, "sm_active_cycles_max", "sm__cycles_active.max", "cycles",
+       Aggregate::sum, "cycles the busiest SM has at least one warp"},
       {CounterId::gpu_time_ns, "gpu_time_ns", "gpu__time_duration.sum", "ns", Aggregate::sum,
        "GPU time of the range under profiling (not a timing: use the CUPTI timer)"},
   };

@@ -24,6 +24,9 @@ enum class CounterId {
   smem_ld_bank_conflicts,  // ..._op_ld.sum
   smem_ld_requests,        // smsp__inst_executed_op_shared_ld.sum (warp-level instructions)
   achieved_occupancy_pct,  // sm__warps_active.avg.pct_of_peak_sustained_active
+  lsu_wavefronts,          // l1tex__data_pipe_lsu_wavefronts.sum (shared and global, all SMs)
+  sm_active_cycles_avg,    // sm__cycles_active.avg
+  sm_active_cycles_max,    // sm__cycles_active.max (the busiest SM)
   gpu_time_ns,             // gpu__time_duration.sum (under profiling, not a timing)
 };
 
@@ -34,7 +37,8 @@ struct CounterInfo {
   CounterId id;
   const char* key;     // snake_case name used in JSON: "dram_read_bytes"
   const char* metric;  // CUPTI / Nsight Compute metric name
-  const char* unit;    // "bytes", "sectors", "wavefronts", "conflicts", "instructions", "%", "ns"
+  const char*
+      unit;  // "bytes", "sectors", "wavefronts", "conflicts", "instructions", "cycles", "%", "ns"
   Aggregate across_kernels;
   const char* what;  // one line
 };

@@ -183,6 +183,7 @@ void gemv_kernel_terms(const PreparedProblem& p, const Candidate& c, const Geome
                fills * fill_bytes + red_bytes;
   r.l1_sectors = total_chunks * glob_lookups_chunk * std::max(1.0, p.row_bytes / kSectorBytes);
   r.smem_wavefronts = total_chunks * smem_wf;
+  r.lsu_wavefronts = total_chunks * lsu;
   r.reg_lookups = total_chunks * lookups_chunk * t.reg;
   r.cuda_core_ops = total_chunks * kLanes * issue;
   r.tensor_flops = g.tensor_flops;

@@ -3,7 +3,9 @@
 // activations and outputs: what a kernel that reads its weights once must move). On a GEMM and a
 // CQ decode-attention candidate (the model's top-1): every row, no counter NaN or negative, the
 // DRAM reads within 0.5x-3x of the compulsory bytes; an unfused GEMM under kernel replay counts
-// both kernels (dequantize and cuBLAS: two ranges or more).
+// both kernels (dequantize and cuBLAS: two ranges or more). On the GEMV candidate the L1
+// data-pipe wavefronts are within 0.8x-1.25x of the model's and the busiest SM's active cycles
+// over the mean are between 1 and 1.3x the model's split of the work.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -25,7 +27,7 @@ TEST(CliProfileGpu, GemvCandidateRowsAndDramReads) {
   ASSERT_EQ(r.rc, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   std::printf("%s\n", r.out.c_str());
-  ASSERT_EQ(j["rows"].size(), 9u);
+  ASSERT_EQ(j["rows"].size(), 11u);
   EXPECT_TRUE(j["counters"]["error"].is_null());
   for (const auto& row : j["rows"]) {
     if (row["key"] == "smem_bank_conflicts" && !j["counters"]["unavailable_metrics"].empty())
@@ -36,6 +38,18 @@ TEST(CliProfileGpu, GemvCandidateRowsAndDramReads) {
   const double read = j["rows"][1]["counted"].get<double>();
   EXPECT_EQ(j["rows"][1]["key"], "dram_read_bytes");
   EXPECT_NEAR(read / compulsory, 1.0, 0.10) << "read " << read << " compulsory " << compulsory;
+  // The L1 data pipe: the model's lookups (bank conflicts included), code and x loads against
+  // every LSU wavefront counted (fills and epilogue stores are the small rest).
+  EXPECT_EQ(j["rows"][9]["key"], "lsu_wavefronts");
+  const double lsu = j["rows"][9]["ratio"].get<double>();
+  EXPECT_GT(lsu, 0.8) << j["rows"][9];
+  EXPECT_LT(lsu, 1.25) << j["rows"][9];
+  // The busiest SM's active cycles over the mean: at least 1, and not more unequal than the
+  // model's split of the work (SMs with less work run it faster, not slower).
+  EXPECT_EQ(j["rows"][10]["key"], "sm_balance");
+  const double balance = j["rows"][10]["counted"].get<double>();
+  EXPECT_GE(balance, 1.0);
+  EXPECT_LE(balance, 1.3 * j["rows"][10]["predicted"].get<double>()) << j["rows"][10];
 
   // The table form prints the same rows.
   const CliResult t = run_cli({"profile", "--vq", "aqlm-2x8", "--n", "8192", "--k", "8192"});
@@ -43,7 +57,8 @@ TEST(CliProfileGpu, GemvCandidateRowsAndDramReads) {
   std::printf("%s\n", t.out.c_str());
   for (const char* level :
        {"time", "DRAM read bytes", "DRAM write bytes", "L2 bytes", "L1<->L2 bytes",
-        "shared wavefronts", "bank-conflict factor", "bank conflicts", "occupancy (achieved)"})
+        "shared wavefronts", "bank-conflict factor", "bank conflicts", "occupancy (achieved)",
+        "L1 data-pipe wavefronts", "SM balance (max/mean)"})
     EXPECT_NE(t.out.find(level), std::string::npos) << level;
 }
 
@@ -85,7 +100,7 @@ nlohmann::json profile_json_of(std::vector<std::string> args, CliResult* out = n
 
 // Every row, every counter finite and >= 0; the DRAM reads within [lo, hi] x compulsory.
 void expect_sane(const nlohmann::json& j, double lo, double hi) {
-  ASSERT_EQ(j["rows"].size(), 9u);
+  ASSERT_EQ(j["rows"].size(), 11u);
   EXPECT_TRUE(j["counters"]["error"].is_null());
   for (const auto& row : j["rows"]) {
     if (row["key"] == "smem_bank_conflicts" && !j["counters"]["unavailable_metrics"].empty())

@@ -63,6 +63,9 @@ profiler::Counts counts() {
   add(CounterId::smem_ld_bank_conflicts, 1e6);
   add(CounterId::smem_ld_requests, 2e6);
   add(CounterId::achieved_occupancy_pct, 42.5);
+  add(CounterId::lsu_wavefronts, 5e6);
+  add(CounterId::sm_active_cycles_avg, 40000);
+  add(CounterId::sm_active_cycles_max, 46000);
   add(CounterId::gpu_time_ns, 20000);
   return c;
 }
@@ -97,10 +100,10 @@ TEST(ProfileRows, EveryLevelInOrderWithRatios) {
   const auto rows = profile_rows(f.prep, f.cand, f.pred, 25e-6, &c);
   std::vector<std::string> keys;
   for (const auto& r : rows) keys.push_back(r.key);
-  EXPECT_EQ(keys,
-            (std::vector<std::string>{"time_s", "dram_read_bytes", "dram_write_bytes", "l2_bytes",
-                                      "l1_l2_bytes", "smem_wavefronts", "conflict_factor",
-                                      "smem_bank_conflicts", "occupancy_pct"}));
+  EXPECT_EQ(keys, (std::vector<std::string>{"time_s", "dram_read_bytes", "dram_write_bytes",
+                                            "l2_bytes", "l1_l2_bytes", "smem_wavefronts",
+                                            "conflict_factor", "smem_bank_conflicts",
+                                            "occupancy_pct", "lsu_wavefronts", "sm_balance"}));
   EXPECT_DOUBLE_EQ(*row(rows, "time_s").predicted, f.pred.time_s);
   EXPECT_DOUBLE_EQ(*row(rows, "time_s").counted, 25e-6);
   // The model's HBM bytes split into reads and the output writes.
@@ -118,6 +121,10 @@ TEST(ProfileRows, EveryLevelInOrderWithRatios) {
   EXPECT_FALSE(row(rows, "smem_bank_conflicts").ratio().has_value());  // nothing predicted
   EXPECT_DOUBLE_EQ(*row(rows, "occupancy_pct").predicted, f.pred.occ.occupancy * 100);
   EXPECT_DOUBLE_EQ(*row(rows, "occupancy_pct").counted, 42.5);
+  EXPECT_DOUBLE_EQ(*row(rows, "lsu_wavefronts").predicted, f.pred.lsu_wavefronts);
+  EXPECT_DOUBLE_EQ(*row(rows, "lsu_wavefronts").counted, 5e6);
+  EXPECT_DOUBLE_EQ(*row(rows, "sm_balance").predicted, 1.0 / f.pred.wave_eff);
+  EXPECT_DOUBLE_EQ(*row(rows, "sm_balance").counted, 46000.0 / 40000.0);
 }
 
 TEST(ProfileRows, WithoutCountsOnlyTimeIsCounted) {
@@ -154,7 +161,8 @@ TEST(ProfileFormat, TableHasEveryRowAndMarksMissingCounts) {
   for (const char* level :
        {"time", "DRAM read bytes", "DRAM write bytes", "L2 bytes", "L1<->L2 bytes",
         "shared wavefronts", "bank-conflict factor", "bank conflicts", "occupancy (achieved)",
-        "model predicted", "counted/predicted", "user replay, 3 passes"})
+        "L1 data-pipe wavefronts", "SM balance (max/mean)", "model predicted", "counted/predicted",
+        "user replay, 3 passes"})
     EXPECT_NE(out.find(level), std::string::npos) << level << "\n" << out;
   EXPECT_NE(out.find("8.50 MB"), std::string::npos) << out;
   EXPECT_NE(out.find("25.00 us"), std::string::npos) << out;
@@ -198,7 +206,7 @@ TEST(ProfileFormat, JsonCarriesRowsAndRawCounters) {
   const Fixture f;
   const profiler::Counts c = counts();
   const auto j = profile_json(header(), profile_rows(f.prep, f.cand, f.pred, 25e-6, &c), &c);
-  ASSERT_EQ(j["rows"].size(), 9u);
+  ASSERT_EQ(j["rows"].size(), 11u);
   EXPECT_EQ(j["rows"][1]["key"], "dram_read_bytes");
   EXPECT_DOUBLE_EQ(j["rows"][1]["counted"].get<double>(), 8.5e6);
   EXPECT_TRUE(j["rows"][7]["predicted"].is_null());
@@ -248,7 +256,67 @@ TEST(ProfileRows, GemvLevelsAreTheModelsFields) {
   EXPECT_DOUBLE_EQ(*l.smem_wavefronts, f.pred.smem_wavefronts);
   EXPECT_DOUBLE_EQ(*l.conflict_factor, f.pred.conflict_factor);
   EXPECT_DOUBLE_EQ(*l.occupancy_pct, f.pred.occ.occupancy * 100);
+  EXPECT_DOUBLE_EQ(*l.lsu_wavefronts, f.pred.lsu_wavefronts);
+  EXPECT_DOUBLE_EQ(*l.sm_balance, 1.0 / f.pred.wave_eff);
   EXPECT_EQ(range_note(f.prep.problem, f.cand), "");
+}
+
+TEST(ProfileRows, GemvLsuWavefrontsHoldTheLookupsAndTheActivationLoads) {
+  // aqlm-2x8 4096 x 4096 at batch 1: 256 row tiles x 32 chunks of 128 k; a chunk is 4 steps and
+  // each step's x load touches one 128-byte line (one batch row). Every L1 wavefront the model
+  // counts is there, and the shared-memory lookups are among them.
+  const Fixture f;
+  ASSERT_TRUE(f.pred.valid);
+  const double x_wavefronts = 256.0 * 32.0 * 4.0;
+  EXPECT_GE(f.pred.lsu_wavefronts, f.pred.smem_wavefronts + x_wavefronts) << f.cand.key();
+  // At batch 16 a step's x load touches 16 lines: 15 more per step.
+  Fixture b16(Problem::matmul(Op::gemv, parse_vq("aqlm-2x8"), 16, 4096, 4096));
+  Candidate c = f.cand;
+  c.tile_m = b16.cand.tile_m;
+  const Prediction p16 = predict(b16.prep, c);
+  ASSERT_TRUE(p16.valid) << c.key();
+  EXPECT_NEAR(p16.lsu_wavefronts - f.pred.lsu_wavefronts, 15.0 * x_wavefronts,
+              1e-9 * p16.lsu_wavefronts);
+}
+
+TEST(ProfileRows, SmBalanceIsTheBusiestSmsShareOverTheMean) {
+  // aqlm-3 12288 x 4096, 256 threads, split 1: 96 blocks on 132 SMs; the busiest SM runs one,
+  // the mean SM 96 / 132 of one.
+  Fixture f(Problem::matmul(Op::gemv, parse_vq("aqlm-3"), 16, 12288, 4096));
+  ASSERT_TRUE(f.choose([](const Candidate& c) {
+    return c.n_reg == 0 && c.n_smem == 0 && !c.l1_bypass && c.threads == 256 && c.split_k == 1;
+  }));
+  EXPECT_NEAR(*predicted_levels(f.prep, f.cand, f.pred).sm_balance, 132.0 / 96.0, 1e-12);
+  // The fused GEMM has no L1 wavefront figure ("-"), but a balance; cuBLAS (unfused) neither.
+  Fixture g(gemm_problem());
+  ASSERT_TRUE(g.choose([](const Candidate& c) { return c.fusion != Fusion::unfused; }));
+  EXPECT_FALSE(predicted_levels(g.prep, g.cand, g.pred).lsu_wavefronts.has_value());
+  ASSERT_TRUE(predicted_levels(g.prep, g.cand, g.pred).sm_balance.has_value());
+  EXPECT_NEAR(*predicted_levels(g.prep, g.cand, g.pred).sm_balance, 1.0 / g.pred.wave_eff, 1e-12);
+  EXPECT_GE(*predicted_levels(g.prep, g.cand, g.pred).sm_balance, 1.0);
+  ASSERT_TRUE(g.choose([](const Candidate& c) { return c.fusion == Fusion::unfused; }));
+  EXPECT_FALSE(predicted_levels(g.prep, g.cand, g.pred).sm_balance.has_value());
+}
+
+TEST(ProfileFormat, DramWritesThatStayInL2AreExplainedUnderTheTable) {
+  const Fixture f;
+  profiler::Counts c = counts();
+  for (auto& v : c.values)
+    if (v.id == CounterId::dram_write_bytes) v.value = 0;
+  ProfileHeader h = header();
+  auto rows = profile_rows(f.prep, f.cand, f.pred, 25e-6, &c);
+  h.row_notes = row_notes(rows);
+  ASSERT_EQ(h.row_notes.size(), 1u);
+  std::ostringstream os;
+  print_profile_table(os, h, rows);
+  EXPECT_NE(os.str().find("note:      DRAM write bytes: the L2 is write-back"), std::string::npos)
+      << os.str();
+  EXPECT_EQ(profile_json(h, rows, &c)["row_notes"].size(), 1u);
+  // Writes as predicted: no note.
+  for (auto& v : c.values)
+    if (v.id == CounterId::dram_write_bytes) v.value = f.prep.output_bytes;
+  EXPECT_TRUE(row_notes(profile_rows(f.prep, f.cand, f.pred, 25e-6, &c)).empty());
+  EXPECT_TRUE(row_notes(profile_rows(f.prep, f.cand, f.pred, 25e-6, nullptr)).empty());
 }
 
 TEST(ProfileRows, GemmFusedSplitsHbmIntoReadsAndWrites) {

@@ -19,7 +19,7 @@ TEST(CounterTable, IsInIdOrderWithUniqueWellFormedNames) {
   const std::regex metric(R"(^[a-z0-9]+__[a-z0-9_]+(\.[a-z0-9_]+)+$)");
   const std::regex key(R"(^[a-z0-9_]+$)");
   const std::set<std::string> units = {"bytes",        "sectors", "wavefronts", "conflicts",
-                                       "instructions", "%",       "ns"};
+                                       "instructions", "cycles",  "%",          "ns"};
   std::set<std::string> keys, metrics;
   for (std::size_t i = 0; i < t.size(); ++i) {
     EXPECT_EQ(static_cast<std::size_t>(t[i].id), i) << t[i].key;
