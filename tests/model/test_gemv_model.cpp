@@ -21,6 +21,21 @@ PreparedProblem prep(const char* vq, std::int64_t batch, std::int64_t n, std::in
                  "zipf:1");
 }
 
+// The kernel's launch configuration on p: the codebook's first n_smem entries in shared memory
+// (`copies` copies), the rest through L1, no register tier, `threads` threads (a warp owns 16
+// rows), split k ways.
+Candidate placed(const PreparedProblem& p, int n_smem, int copies, int threads, int split_k) {
+  Candidate c = enumerate_candidates(p).front();
+  c.n_reg = 0;
+  c.n_smem = n_smem;
+  c.smem_copies = copies;
+  c.l1_bypass = false;
+  c.threads = threads;
+  c.tile_n = 16 * threads / 32;
+  c.split_k = split_k;
+  return c;
+}
+
 }  // namespace
 
 TEST(GemvModel, TheSpaceIsTheKernelsOwnLaunchConfigurations) {
@@ -92,14 +107,7 @@ TEST(GemvModel, MoreItemsPerBlockTakeLongerAndPartialWavesShow) {
   // 16 row tiles x split 1 with 16 warps = 1 item: one SM busy. Splitting k spreads the same
   // chunks over more SMs and is predicted faster.
   const PreparedProblem p = prep("aqlm-2x8", 1, 256, 16384);
-  Candidate c = enumerate_candidates(p).front();
-  c.n_reg = 0;
-  c.n_smem = 256;
-  c.smem_copies = 1;
-  c.l1_bypass = false;
-  c.threads = 512;
-  c.tile_n = 256;
-  c.split_k = 1;
+  Candidate c = placed(p, 256, 1, 512, 1);
   const Prediction one = predict(p, c);
   c.split_k = 8;
   const Prediction eight = predict(p, c);
@@ -122,14 +130,7 @@ TEST(GemvModel, SplitEpilogueAndTierTestCostOnlyWhereTheKernelPaysThem) {
   dear.tier_test_issue_per_code = 100;
   const PreparedProblem a = prep("aqlm-2x8", 1, 4096, 4096, cheap);
   const PreparedProblem b = prep("aqlm-2x8", 1, 4096, 4096, dear);
-  Candidate c = enumerate_candidates(a).front();
-  c.n_reg = 0;
-  c.n_smem = 256;  // every entry: one path
-  c.smem_copies = 1;
-  c.l1_bypass = false;
-  c.threads = 128;
-  c.tile_n = 64;
-  c.split_k = 1;
+  Candidate c = placed(a, 256, 1, 128, 1);  // every entry in shared memory: one path
   EXPECT_DOUBLE_EQ(predict(a, c).time_s, predict(b, c).time_s);
   c.split_k = 4;
   EXPECT_GT(predict(b, c).time_s, predict(a, c).time_s * 1.05);
@@ -157,14 +158,8 @@ TEST(GemvModel, TheMmaAccumulatorChainAddsToEveryChunk) {
   some.gemv_mma_chain_cycles = 33;
   const PreparedProblem a = prep("aqlm-3", 16, 4096, 4096, none);
   const PreparedProblem b = prep("aqlm-3", 16, 4096, 4096, some);
-  Candidate c = enumerate_candidates(a).front();
-  c.n_reg = 0;
-  c.n_smem = 4096;
-  c.smem_copies = 1;
-  c.l1_bypass = false;
-  c.threads = 128;
-  c.tile_n = 64;
-  c.split_k = 1;  // 64 blocks, one item each: 4096 / 128 = 32 chunks per warp
+  // 64 blocks, one item each: 4096 / 128 = 32 chunks per warp.
+  const Candidate c = placed(a, 4096, 1, 128, 1);
   const Prediction pa = predict(a, c), pb = predict(b, c);
   const int chunk_k = detail::gemv_chunk_k(8, 2);
   ASSERT_EQ(chunk_k, 128);
@@ -224,14 +219,7 @@ TEST(GemvModel, ActivationLinesCostLsuAndDelayL1Lookups) {
   wait.x_line_wait_cycles = 200;
   auto at = [&](const ModelCoefficients& k, std::int64_t batch, int n_smem) {
     const PreparedProblem p = prep("aqlm-3", batch, 4096, 4096, k);
-    Candidate c = enumerate_candidates(p).front();
-    c.n_reg = 0;
-    c.smem_copies = 1;
-    c.l1_bypass = false;
-    c.n_smem = n_smem;
-    c.threads = 256;
-    c.tile_n = 128;
-    c.split_k = 1;
+    Candidate c = placed(p, n_smem, 1, 256, 1);
     c.tile_m = 16;
     return predict(p, c);
   };
