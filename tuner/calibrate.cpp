@@ -7,6 +7,7 @@
 
 #include "model/cost_model.hpp"
 #include "tuner/strategy.hpp"
+#include "tuner/validate.hpp"
 
 namespace vqt::tuner {
 
@@ -17,6 +18,9 @@ namespace {
 // (bench/results/model-accuracy-gemv-h100.md) unweighted / 0.5 / 1: held-out GEMV MAPE 13.7 /
 // 13.2 / 13.2 %, top-1 within 5 % 70 / 73 / 77 %; llama-65b MAPE 19.1 / 17.9 / 17.2 %.
 constexpr double kFitFocusExponent = 1.0;
+
+// Every this many iterations the Jacobian is taken for every coefficient (see calibrate()).
+constexpr int kRefreshEvery = 10;
 
 struct Param {
   double ModelCoefficients::*field;
@@ -137,22 +141,27 @@ CalibrationResult calibrate(const std::vector<MeasuredProblem>& train, const Gpu
       c.*ps[std::size_t(j)].field = from_u(ps[std::size_t(j)], uu[j]);
     return c;
   };
+  // Columns that were all zero (coefficients these data do not touch: another op's, a tier no
+  // candidate uses) are skipped, and all columns are re-derived every kRefreshEvery iterations,
+  // so a coefficient that becomes active is picked up again. Columns are computed in parallel.
+  std::vector<char> active(std::size_t(n), 1);
   for (int it = 0; it < max_iterations; ++it) {
     res.iterations = it + 1;
-    Eigen::MatrixXd jac(r.size(), n);
-    for (Eigen::Index j = 0; j < n; ++j) {
+    const bool refresh = it % kRefreshEvery == 0;
+    Eigen::MatrixXd jac = Eigen::MatrixXd::Zero(r.size(), n);
+    parallel_for(n, [&](std::int64_t jj) {
+      const Eigen::Index j = Eigen::Index(jj);
+      if (!refresh && !active[std::size_t(j)]) return;
       const Param& p = ps[std::size_t(j)];
       const double h = p.log_scale ? 1e-3 : 1e-3 * std::max(p.hi - p.lo, 1e-9);
       Eigen::VectorXd up = u;
       up[j] += h;
       if (from_u(p, up[j]) == from_u(p, u[j])) up[j] = u[j] - h;  // at the upper bound
       Eigen::VectorXd rj;
-      if (!residuals(train, spec, coef_of(up), in, rj) || rj.size() != r.size()) {
-        jac.col(j).setZero();
-        continue;
-      }
+      if (!residuals(train, spec, coef_of(up), in, rj) || rj.size() != r.size()) return;
       jac.col(j) = (rj - r) / (up[j] - u[j]);
-    }
+      if (refresh) active[std::size_t(j)] = jac.col(j).cwiseAbs().maxCoeff() > 0 ? 1 : 0;
+    });
     // A coefficient at a bound whose descent direction points out of its range is held for this
     // iteration: its clamped step would change nothing while the solve counts on it, and the
     // step then fails for every lambda (a projected Levenberg-Marquardt step).
