@@ -220,6 +220,17 @@ cudaError_t plan(const VqGemvArgs& a, const GemvParams& p, Launch& out) {
 
 }  // namespace
 
+int gemv_kernel_registers(const GemvFormat& format, CodebookTier tier) {
+  const GemvKernelFn fn = find_kernel(format, int(tier));
+  cudaFuncAttributes attr{};
+  if (fn == nullptr ||
+      cudaFuncGetAttributes(&attr, reinterpret_cast<const void*>(fn)) != cudaSuccess) {
+    (void)cudaGetLastError();
+    return 0;
+  }
+  return attr.numRegs;
+}
+
 int gemv_grid_blocks(const VqGemvArgs& args, const GemvParams& params) {
   Launch l;
   return plan(args, params, l) == cudaSuccess ? l.grid : 0;

@@ -39,6 +39,11 @@ cudaError_t vq_gemv(const VqGemvArgs& args, const GemvParams& params, cudaStream
 // cannot run. The tuner searches around it.
 int gemv_pick_split_k(const VqGemvArgs& args, const GemvParams& params);
 
+// Registers per thread of the kernel instance that runs `format` with codebook tier `tier`
+// (cudaFuncGetAttributes); 0 when there is no such instance or no device. The cost model keeps
+// its own table of these (model/detail/gemv_model.cpp); the GPU tests compare the two.
+int gemv_kernel_registers(const GemvFormat& format, CodebookTier tier);
+
 // Number of blocks vq_gemv launches (persistent grid), for reports and the cost model.
 int gemv_grid_blocks(const VqGemvArgs& args, const GemvParams& params);
 

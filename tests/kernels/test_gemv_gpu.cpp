@@ -13,6 +13,7 @@
 #include "kernels/gemv_baselines.hpp"
 #include "kernels/vq_device_layout.hpp"
 #include "kernels/vq_gemv.hpp"
+#include "model/detail/gemv_model.hpp"
 #include "tests/kernels/gemv_test_util.hpp"
 #include "tests/kernels/gpu_skip.hpp"
 #include "vq/reference.hpp"
@@ -207,6 +208,34 @@ TEST(GemvLauncher, RefusesWhatCanImplementRefuses) {
   EXPECT_EQ(vq_gemv(a, bad, nullptr), cudaErrorInvalidValue);
   EXPECT_EQ(vq_gemv(a, GemvParams{}, nullptr), cudaSuccess);
   EXPECT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+}
+
+// The cost model's register table (occupancy) is what ptxas gave every instance.
+TEST(GemvInstances, RegistersMatchTheModelTable) {
+  VQT_SKIP_WITHOUT_GPU();
+  const CodebookTier tiers[3] = {CodebookTier::global_only, CodebookTier::smem,
+                                 CodebookTier::reg_smem};
+  int checked = 0;
+  for (int v : {2, 4, 8})
+    for (int r : {1, 2})
+      for (int bits : {8, 12, 16})
+        for (int lattice : {0, 256}) {
+          if (lattice > 0 && (v != 8 || r != 2 || bits != 16)) continue;
+          GemvFormat f;
+          f.vec_size = v;
+          f.residuals = r;
+          f.index_bits = bits;
+          f.lattice_entries = lattice;
+          for (int tier = 0; tier < 3; ++tier) {
+            const int regs = gemv_kernel_registers(f, tiers[tier]);
+            ASSERT_GT(regs, 0) << "v" << v << " r" << r << " b" << bits << " tier " << tier;
+            EXPECT_EQ(regs, detail::gemv_kernel_regs(v, r, bits, lattice > 0, tier))
+                << "v" << v << " r" << r << " b" << bits << (lattice ? " lattice" : "") << " tier "
+                << tier;
+            ++checked;
+          }
+        }
+  EXPECT_EQ(checked, 57);
 }
 
 }  // namespace
