@@ -8,7 +8,7 @@
 # Default: the committed coefficients judged on every problem of each file
 # (h100-gemv-coefficients.json on the two GEMV files, h100-coefficients.json on GEMM + attention),
 # and the GEMV model with its default coefficients. --fit: also the fits the reports quote (GEMV
-# alone, GEMM + attention alone, all three ops merged; a few minutes on 2 cores). --per-problem:
+# alone, GEMM + attention alone, all three ops merged; about a minute on 2 cores). --per-problem:
 # one line per problem as well.
 #
 # vqtune: $VQTUNE, else $BUILD_DIR/cli/vqtune (BUILD_DIR defaults to build), else vqtune on PATH.
