@@ -20,6 +20,8 @@ out=${OUT:-gpu-check-out}
 mkdir -p "$out"
 export LD_LIBRARY_PATH=$PWD/$bundle/lib:/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}
 B=$bundle/bin
+# test_cli_profile_gpu runs the vqtune it was built beside unless told where the bundle's is.
+export VQT_CLI_BINARY=$PWD/$B/vqtune
 summary=$out/summary.txt
 : > "$summary"
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm --format=csv,noheader | tee -a "$summary"
