@@ -164,9 +164,13 @@ void gemv_kernel_terms(const PreparedProblem& p, const Candidate& c, const Geome
   const double chain_s =
       items_per_block *
       (chunks_per_item * smooth_max(lat_limits, 2, k.overlap_exponent) + item_cycles) / clk;
-  // The busiest SM's pipes (4 issue slots, one L1 wavefront per cycle) over all the warp chunks
-  // it runs: items are dealt round-robin, so an SM runs ceil(items / SMs) of them.
-  const double sm_chunks = ceil_ratio(items, sms) * warps * chunks_per_item;
+  // The busiest SM (SM 0: blocks 0, SMs, 2 SMs, ...) runs its blocks in rounds of one item each:
+  // `full_rounds` with all of them, then one with only its blocks that got an extra item. Its
+  // pipes (4 issue slots, one L1 wavefront per cycle) serve the warp chunks of all those items.
+  const double full_rounds = std::floor(items / grid);
+  const double extra_blocks = std::min(blocks_on_sm, ceil_ratio(items - full_rounds * grid, sms));
+  const double block_items = full_rounds * blocks_on_sm + extra_blocks;
+  const double sm_chunks = block_items * warps * chunks_per_item;
   const double issue_s = sm_chunks * issue / (s.sub_partitions_per_sm * k.fp32_efficiency) / clk;
   const double lsu_s = sm_chunks * lsu / k.smem_efficiency / clk;
 
@@ -227,8 +231,20 @@ void gemv_kernel_terms(const PreparedProblem& p, const Candidate& c, const Geome
     if (per_tile) spread *= std::max(1.0, std::min(grid, double(pr.n / vq.tile_rows)));
     hot_s = requests / (spread * k.l2_slice_requests_per_s);
   }
-  const double main_limits[6] = {chain_s, issue_s, lsu_s, r.hbm_s, l2_busy_s, hot_s};
-  const double main_s = smooth_max(main_limits, 6, k.overlap_exponent);
+  // Each round is the smooth maximum of one item's chain and the round's share of the SM's pipe
+  // work and of the GPU-wide HBM and L2 time; the last round has fewer warps to hide latency with
+  // (p grows with the warps sharing the SM, overlap_warps_exponent).
+  const double item_chain_s = chain_s / items_per_block;
+  auto round_s = [&](double active_blocks) {
+    const double share = active_blocks / block_items;
+    const double lim[6] = {item_chain_s,    issue_s * share,   lsu_s * share,
+                           r.hbm_s * share, l2_busy_s * share, hot_s * share};
+    const double p_round = std::max(
+        1.0, k.overlap_exponent * std::pow(active_blocks * warps / 16.0, k.overlap_warps_exponent));
+    return smooth_max(lim, 6, p_round);
+  };
+  const double main_s =
+      full_rounds * round_s(blocks_on_sm) + (extra_blocks > 0 ? round_s(extra_blocks) : 0.0);
   r.time_s = main_s + r.fill_s + r.reduction_s + r.launch_s;
   // The bound: the largest of the limits, by where its time goes.
   r.l2_s = std::max(l2_busy_s, hot_s);

@@ -119,6 +119,38 @@ TEST(GemvModel, MoreItemsPerBlockTakeLongerAndPartialWavesShow) {
   EXPECT_EQ(one.reduction_s, 0.0);
 }
 
+TEST(GemvModel, ATailRoundRunsOneItemsChainWithFewerWarps) {
+  // 128-thread blocks (64 rows an item), B of them resident per SM: 132 x B items fill one round
+  // of every block. One more item is a second round for one block of SM 0 alone: it costs that
+  // item's whole chain, not 1 / B of the SM's pipe work.
+  const PreparedProblem probe = prep("aqlm-2x8", 1, 64 * 132, 4096);
+  const int b = predict(probe, placed(probe, 256, 1, 128, 1)).occ.blocks_per_sm;
+  ASSERT_GE(b, 2);
+  const PreparedProblem full = prep("aqlm-2x8", 1, 64 * 132 * b, 4096);
+  const PreparedProblem tail = prep("aqlm-2x8", 1, 64 * (132 * b + 1), 4096);
+  const Prediction pf = predict(full, placed(full, 256, 1, 128, 1));
+  const Prediction pt = predict(tail, placed(tail, 256, 1, 128, 1));
+  ASSERT_TRUE(pf.valid && pt.valid);
+  EXPECT_EQ(pf.waves, 1);
+  EXPECT_EQ(pt.waves, 2);  // items per block
+  EXPECT_GT(pt.time_s - pf.time_s, 0.9 * pf.latency_s);
+}
+
+TEST(GemvModel, TheOverlapSharpensWithTheWarpsOnTheSm) {
+  // p = overlap_exponent x (warps on the SM / 16)^overlap_warps_exponent: with a positive
+  // exponent four warps overlap their limits less (a smaller p, a larger smooth maximum), and
+  // sixteen warps are where p is overlap_exponent itself.
+  ModelCoefficients flat, warp_scaled = flat;
+  flat.overlap_warps_exponent = 0;
+  warp_scaled.overlap_warps_exponent = 1;
+  const PreparedProblem a = prep("aqlm-2x8", 1, 4096, 4096, flat);
+  const PreparedProblem b = prep("aqlm-2x8", 1, 4096, 4096, warp_scaled);
+  const Candidate four = placed(a, 256, 1, 128, 2);     // 128 items: one 4-warp block per SM
+  const Candidate sixteen = placed(a, 256, 1, 512, 8);  // 128 items: one 16-warp block per SM
+  EXPECT_GT(predict(b, four).time_s, predict(a, four).time_s * 1.01);
+  EXPECT_NEAR(predict(b, sixteen).time_s, predict(a, sixteen).time_s, 1e-15);
+}
+
 TEST(GemvModel, SplitEpilogueAndTierTestCostOnlyWhereTheKernelPaysThem) {
   // A split-k item ends with atomics, a fence and barriers (gemv_split_item_cycles); a codebook
   // split over tiers tests every lookup's tier (tier_test_issue_per_code) and overlaps fewer of
