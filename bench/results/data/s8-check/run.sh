@@ -1,10 +1,23 @@
 #!/usr/bin/env bash
 # Device call 1 of session 8: every gpu-tier test at this commit, then model-top-k over the 40
-# llama-65b GEMV problems with the refitted coefficients (bench/scripts/gpu_check.sh tests live65).
-# The live winners are compared offline with the committed exhaustive data.
+# llama-65b GEMV problems with the refitted coefficients (bench/scripts/gpu_check.sh tests live65;
+# the live winners are compared offline with the committed exhaustive data), then the counters of
+# three aqlm-3 11008 x 4096 candidates (the L1 path at batch 16 and 1, all-in-shared-memory at 16)
+# with session 6's metric list.
 set -u
 out=${OUT:-/tmp/out}; mkdir -p "$out"
 mkdir -p .device/main && tar -xJf .device/main.tar.xz -C .device/main
 OUT=$out bash bench/scripts/gpu_check.sh .device/main ${STEPS:-tests live65} > "$out/gpu_check.txt" 2>&1
 nvidia-smi --query-gpu=name,uuid,driver_version --format=csv,noheader >> "$out/summary.txt"
+export LD_LIBRARY_PATH=$PWD/.device/main/lib:/usr/local/cuda/lib64
+M=$(cat bench/results/data/profile-s6/metrics.txt)
+K="cbsplit=1,fusion=shuffle,dataflow=token_split"
+prof() { # name batch candidate
+  timeout 90 .device/main/bin/vqtune profile --vq aqlm-3 --n 11008 --k 4096 --batch "$2" --cap-s 0.3 \
+    --candidate "$3" --metrics "$M" --json > "$out/$1.json" 2> "$out/$1.err"
+  echo "profile $1 rc=$?" >> "$out/summary.txt"
+}
+prof l1b16 16 "reg=0,smem=0,copies=1,l1bypass=0,$K,tile=16x64x128,threads=128,splitk=2"
+prof sm16 16 "reg=0,smem=4096,copies=1,l1bypass=0,$K,tile=16x256x128,threads=512,splitk=2"
+prof l1b1 1 "reg=0,smem=0,copies=1,l1bypass=0,$K,tile=1x64x128,threads=128,splitk=2"
 cat "$out/summary.txt"
