@@ -7,6 +7,8 @@
 #include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
 
 #include "cli/common.hpp"
 #include "db/repository.hpp"
@@ -20,6 +22,12 @@
 namespace vqt::cli {
 
 namespace {
+
+std::string join(const std::set<std::string>& items) {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
+  return out;
+}
 
 // One row per measured candidate with the model's terms, for residual analysis.
 void write_points(const std::string& path, const std::vector<tuner::MeasuredProblem>& train,
@@ -62,6 +70,9 @@ int cmd_accuracy(const Args& args) {
         "fit", "fit the coefficients to the training problems and store them for this GPU class")(
         "holdout-every", po::value<int>()->default_value(4),
         "1 in N problems (by key hash) is held out of the fit; accuracy is on those")(
+        "holdout-shapes", po::value<std::string>(),
+        "hold out these shapes instead (comma-separated, as `shape_key` prints them: "
+        "gemv:22016x8192, attention_decode:32/8x128:ctx4096); every VQ config and batch of each")(
         "start", po::value<std::string>(),
         "--fit: start from these coefficients (JSON, e.g. an earlier fit) instead of the built-in "
         "defaults")(
@@ -83,7 +94,18 @@ int cmd_accuracy(const Args& args) {
     const bool fit = vm.count("fit") > 0;
     const int every = vm["holdout-every"].as<int>();
     if (every < 1) throw InputError("--holdout-every must be >= 1");
-    if (fit && every < 2) throw InputError("--fit needs --holdout-every >= 2 (held-out shapes)");
+    const bool by_list = vm.count("holdout-shapes") > 0;
+    if (by_list && !vm["holdout-every"].defaulted())
+      throw InputError("--holdout-shapes excludes --holdout-every");
+    if (fit && every < 2 && !by_list)
+      throw InputError("--fit needs --holdout-every >= 2 (held-out shapes)");
+    std::set<std::string> listed;
+    if (by_list) {
+      std::stringstream in(vm["holdout-shapes"].as<std::string>());
+      for (std::string item; std::getline(in, item, ',');)
+        if (!item.empty()) listed.insert(item);
+      if (listed.empty()) throw InputError("--holdout-shapes: no shape given");
+    }
     auto repo = db::Repository::open(vm["db"].as<std::string>(),
                                      fit ? db::Access::read_write : db::Access::read_only);
     std::string key;
@@ -112,14 +134,25 @@ int cmd_accuracy(const Args& args) {
     const bool stored = model.fitted_coefficients && !external;
     const double zipf = vm["zipf"].as<double>();
     std::vector<tuner::MeasuredProblem> train, test;
-    for (auto& mp : tuner::load_measured(repo, key))
-      (tuner::held_out(mp.problem, every) ? test : train).push_back(std::move(mp));
+    std::set<std::string> seen;
+    for (auto& mp : tuner::load_measured(repo, key)) {
+      const std::string shape = tuner::shape_key(mp.problem);
+      seen.insert(shape);
+      const bool out = by_list ? listed.count(shape) > 0 : tuner::held_out(mp.problem, every);
+      (out ? test : train).push_back(std::move(mp));
+    }
+    for (const auto& shape : listed)
+      if (!seen.count(shape))
+        throw InputError("--holdout-shapes: no measured problem of " + key + " has shape '" +
+                         shape + "' (shapes here: " + join(seen) + ")");
     // Without --fit and without stored fitted coefficients nothing was fitted to any problem:
     // all of them count as held out.
     if (!fit && (!stored || external)) {
       for (auto& mp : train) test.push_back(std::move(mp));
       train.clear();
     }
+    if (fit && by_list && train.empty())
+      throw InputError("--holdout-shapes: every problem of this file is held out; nothing to fit");
     if (fit && test.empty())
       throw InputError("--fit: no problem is held out (--holdout-every " + std::to_string(every) +
                        " picks whole shapes by hash; all " + std::to_string(train.size()) +

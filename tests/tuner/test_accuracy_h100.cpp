@@ -128,3 +128,37 @@ TEST(AccuracyH100, FitWithNothingHeldOutIsRefusedFirst) {
   EXPECT_NE(r.err.find("no problem is held out"), std::string::npos) << r.err;
   EXPECT_EQ(r.err.find("fitted"), std::string::npos) << r.err;
 }
+
+// --holdout-shapes holds out exactly the named shapes (every VQ config and batch of each); a shape
+// the file does not have, or the flag beside --holdout-every, is refused before anything is fitted
+// or stored.
+TEST(AccuracyH100, HoldoutShapesHoldsOutExactlyThoseShapes) {
+  const fs::path db = decompress("h100-gemv-70");
+  const auto unknown = run_cli({"accuracy", "--db", db.string(), "--fit", "--iterations", "1",
+                                "--holdout-shapes", "gemv:4096x4096,gemv:1x1"});
+  EXPECT_EQ(unknown.rc, 2);
+  EXPECT_NE(unknown.err.find("no measured problem of h100-sxm has shape 'gemv:1x1'"),
+            std::string::npos)
+      << unknown.err;
+  EXPECT_NE(unknown.err.find("gemv:11008x4096"), std::string::npos) << unknown.err;
+  const auto both = run_cli({"accuracy", "--db", db.string(), "--fit", "--holdout-every", "3",
+                             "--holdout-shapes", "gemv:4096x4096"});
+  EXPECT_EQ(both.rc, 2);
+  EXPECT_NE(both.err.find("excludes --holdout-every"), std::string::npos) << both.err;
+  // Nothing was stored by the refused fits: the file still judges with default coefficients.
+  const auto after = run_cli({"accuracy", "--db", db.string(), "--json"});
+  ASSERT_EQ(after.rc, 0) << after.err;
+  EXPECT_EQ(nlohmann::json::parse(after.out)["coefficients"], "defaults");
+
+  const auto fit = run_cli({"accuracy", "--db", db.string(), "--fit", "--iterations", "1",
+                            "--holdout-shapes", "gemv:4096x4096,gemv:6144x4096", "--json"});
+  ASSERT_EQ(fit.rc, 0) << fit.err;
+  const nlohmann::json j = nlohmann::json::parse(fit.out);
+  EXPECT_EQ(j["problems"].get<int>(), 20);  // 2 shapes x 5 presets x batch 1 and 16
+  for (const auto& p : j["per_problem"]) {
+    const std::string key = p["problem"];
+    EXPECT_TRUE(key.find(":n4096:k4096:") != std::string::npos ||
+                key.find(":n6144:k4096:") != std::string::npos)
+        << key;
+  }
+}
