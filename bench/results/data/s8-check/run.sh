@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Device call of session 8. On an H100: model-top-k over the 40 llama-65b GEMV problems with the
 # refitted coefficients (bench/scripts/gpu_check.sh live65; the live winners are judged offline
-# against the committed exhaustive data with bench/scripts/live_regret.py); on another GPU the
-# gpu-tier tests instead. Then the counters of three aqlm-3 11008 x 4096 candidates (the L1 path
+# against the committed exhaustive data with bench/scripts/live_vs_exhaustive.py); on another
+# GPU the gpu-tier tests instead. Then the counters of three aqlm-3 11008 x 4096 candidates (the L1 path
 # at batch 16 and 1, all-in-shared-memory at 16) with session 6's metric list.
 set -u
 out=${OUT:-/tmp/out}; mkdir -p "$out"
