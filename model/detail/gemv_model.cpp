@@ -161,8 +161,8 @@ void gemv_kernel_terms(const PreparedProblem& p, const Candidate& c, const Geome
   // the block's two barriers around the double-buffered fill.
   const double item_cycles = k.gemv_item_cycles + (c.split_k > 1 ? k.gemv_split_item_cycles : 0.0) +
                              (per_tile ? tiles_per_item * k.gemv_tile_cycles : 0.0);
-  const double chain_s =
-      items_per_block *
+  // One item's chain; the busiest warp runs items_per_block of them, one per round (below).
+  const double item_chain_s =
       (chunks_per_item * smooth_max(lat_limits, 2, k.overlap_exponent) + item_cycles) / clk;
   // The busiest SM (SM 0: blocks 0, SMs, 2 SMs, ...) runs its blocks in rounds of one item each:
   // `full_rounds` with all of them, then one with only its blocks that got an extra item. Its
@@ -234,7 +234,6 @@ void gemv_kernel_terms(const PreparedProblem& p, const Candidate& c, const Geome
   // Each round is the smooth maximum of one item's chain and the round's share of the SM's pipe
   // work and of the GPU-wide HBM and L2 time; the last round has fewer warps to hide latency with
   // (p grows with the warps sharing the SM, overlap_warps_exponent).
-  const double item_chain_s = chain_s / items_per_block;
   auto round_s = [&](double active_blocks) {
     const double share = active_blocks / block_items;
     const double lim[6] = {item_chain_s,    issue_s * share,   lsu_s * share,
