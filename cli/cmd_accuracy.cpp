@@ -8,7 +8,6 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <sstream>
 
 #include "cli/common.hpp"
 #include "db/repository.hpp"
@@ -16,6 +15,7 @@
 #include "tuner/accuracy.hpp"
 #include "tuner/calibrate.hpp"
 #include "tuner/ceilings_store.hpp"
+#include "tuner/op_suite.hpp"
 #include "tuner/stored_model.hpp"
 #include "vq/error.hpp"
 
@@ -101,9 +101,8 @@ int cmd_accuracy(const Args& args) {
       throw InputError("--fit needs --holdout-every >= 2 (held-out shapes)");
     std::set<std::string> listed;
     if (by_list) {
-      std::stringstream in(vm["holdout-shapes"].as<std::string>());
-      for (std::string item; std::getline(in, item, ',');)
-        if (!item.empty()) listed.insert(item);
+      for (auto& shape : tuner::split_list(vm["holdout-shapes"].as<std::string>()))
+        listed.insert(std::move(shape));
       if (listed.empty()) throw InputError("--holdout-shapes: no shape given");
     }
     auto repo = db::Repository::open(vm["db"].as<std::string>(),

@@ -12,6 +12,7 @@
 #include "db/repository.hpp"
 #include "profiler/ceilings.hpp"
 #include "tuner/ceilings_store.hpp"
+#include "tuner/op_suite.hpp"
 #endif
 
 namespace vqt::cli {
@@ -29,21 +30,6 @@ std::string human(double v, const std::string& unit) {
   else
     os << std::setprecision(2) << v * 1e6 << " us";
   return os.str();
-}
-
-std::vector<std::string> split_list(const std::string& s) {
-  std::vector<std::string> out;
-  std::string cur;
-  for (char ch : s) {
-    if (ch == ',') {
-      if (!cur.empty()) out.push_back(cur);
-      cur.clear();
-    } else {
-      cur += ch;
-    }
-  }
-  if (!cur.empty()) out.push_back(cur);
-  return out;
 }
 
 int run_measure(const Args& args) {
@@ -75,7 +61,7 @@ int run_measure(const Args& args) {
   const profiler::DeviceInfo info = profiler::device_info(popt.device);
   profiler::CeilingsOptions copt;
   copt.cap_s = cap_s;
-  if (vm.count("only")) copt.only = split_list(vm["only"].as<std::string>());
+  if (vm.count("only")) copt.only = tuner::split_list(vm["only"].as<std::string>());
 
   std::cerr << "measure: " << info.name << " (" << info.uuid << "), driver " << info.driver
             << ", CUDA " << info.cuda_version << ", timer " << to_string(prof.timer_kind());

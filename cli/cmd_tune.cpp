@@ -32,15 +32,6 @@ namespace vqt::cli {
 #ifdef VQT_CLI_HAS_CUDA
 namespace {
 
-std::vector<std::string> split(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ','))
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
-
 struct OpTotals {
   std::size_t problems = 0, timed = 0, resumed = 0, ok = 0, failed = 0;
   std::int64_t samples = 0;  // timed samples of the trials timed in this run
@@ -114,7 +105,7 @@ int run_tune(const Args& args) {
   tuner::TuneSetSpec set;
   if (vm.count("model")) {
     if (vm.count("n") || vm.count("k")) throw InputError("--model excludes --n / --k");
-    set.models = split(vm["model"].as<std::string>());
+    set.models = tuner::split_list(vm["model"].as<std::string>());
     if (set.models.empty()) throw InputError("--model: empty list");
   } else {
     if (vm.count("n")) set.n = vm["n"].as<std::int64_t>();
@@ -123,8 +114,8 @@ int run_tune(const Args& args) {
   set.ops =
       tuner::parse_op_list(vm.count("op") ? vm["op"].as<std::string>()
                                           : (vm.count("model") ? "gemv,gemm,attention" : "gemv"));
-  set.weight_vq = split(vm["vq"].as<std::string>());
-  set.kv_vq = split(vm["kv"].as<std::string>());
+  set.weight_vq = tuner::split_list(vm["vq"].as<std::string>());
+  set.kv_vq = tuner::split_list(vm["kv"].as<std::string>());
   if (set.weight_vq.empty()) throw InputError("--vq: empty list");
   if (set.kv_vq.empty()) throw InputError("--kv: empty list");
   set.batches = tuner::parse_int_list(vm["batch"].as<std::string>(), "--batch");

@@ -8,22 +8,18 @@
 
 namespace vqt::tuner {
 
-namespace {
-
-std::vector<std::string> split(const std::string& s) {
+std::vector<std::string> split_list(const std::string& text) {
   std::vector<std::string> out;
-  std::stringstream ss(s);
+  std::stringstream ss(text);
   std::string item;
   while (std::getline(ss, item, ','))
     if (!item.empty()) out.push_back(item);
   return out;
 }
 
-}  // namespace
-
 std::vector<Op> parse_op_list(const std::string& text, const std::string& flag) {
   std::vector<Op> out;
-  for (const auto& t : split(text)) {
+  for (const auto& t : split_list(text)) {
     const Op op = parse_op(t, flag);
     if (op != Op::gemv && op != Op::gemm && op != Op::attention_decode)
       throw InputError(flag + ": " + std::string(to_string(op)) +
@@ -37,7 +33,7 @@ std::vector<Op> parse_op_list(const std::string& text, const std::string& flag) 
 std::vector<std::int64_t> parse_int_list(const std::string& text, const std::string& flag,
                                          std::int64_t min_value) {
   std::vector<std::int64_t> out;
-  for (const auto& t : split(text)) {
+  for (const auto& t : split_list(text)) {
     std::int64_t v = 0;
     try {
       std::size_t used = 0;

@@ -24,6 +24,10 @@
 
 namespace vqt::tuner {
 
+// "a,,b" -> {"a", "b"}: the items of a comma-separated flag value, empty ones dropped, in order
+// (the list flags of vqtune tune, measure and accuracy).
+std::vector<std::string> split_list(const std::string& text);
+
 // "gemv,gemm,attention" -> ops in that order, duplicates dropped; names as parse_op accepts them
 // ("attention" = attention_decode). Throws InputError naming `flag` for an empty list or an op
 // the tuner cannot measure (offload_*).
