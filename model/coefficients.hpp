@@ -69,8 +69,12 @@ namespace vqt {
     "fused GEMV: L1/LSU wavefronts of one warp's code and activation loads per chunk")           \
   X(overlap_exponent, 4.0, 1.0, 32.0,                                                            \
     "p of the smooth maximum (sum t_i^p)^(1/p) of overlapping limits; large p = hard max")       \
-  X(overlap_warps_exponent, 0.0, -4.0, 4.0,                                                      \
-    "fused GEMV: a round's p scales as (warps resident on the busiest SM / 16)^this")            \
+  X(overlap_warps_exponent, -1.0, -4.0, -1.0,                                                    \
+    "fused GEMV, per-tensor codebooks: a round's p scales as (warps on SM 0 / 16)^this")         \
+  X(tile_overlap_exponent, 4.0, 1.0, 32.0,                                                       \
+    "fused GEMV, per-tile codebooks: a round's p at 16 warps (barriers every tile column)")      \
+  X(tile_overlap_warps_exponent, 0.0, -4.0, 4.0,                                                 \
+    "fused GEMV, per-tile codebooks: a round's p scales as (warps on SM 0 / 16)^this")           \
   X(atomic_cost_factor, 1.0, 0.01, 100.0, "split-k reduction cost relative to L2 read+write")    \
   X(l2_scatter_cost, 1.0, 0.05, 100.0,                                                           \
     "L2 cost of a scattered 32-byte lookup sector relative to streamed bytes")                   \

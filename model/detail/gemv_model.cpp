@@ -232,14 +232,19 @@ void gemv_kernel_terms(const PreparedProblem& p, const Candidate& c, const Geome
     hot_s = requests / (spread * k.l2_slice_requests_per_s);
   }
   // Each round is the smooth maximum of one item's chain and the round's share of the SM's pipe
-  // work and of the GPU-wide HBM and L2 time; the last round has fewer warps to hide latency with
-  // (p grows with the warps sharing the SM, overlap_warps_exponent).
+  // work and of the GPU-wide HBM and L2 time, with p scaled by (warps on the SM / 16)^e. Per-
+  // tensor codebooks: e <= -1, the max hardens as warps leave: a warp's own instructions and
+  // wavefronts lie inside its chain, and with few warps little else queues in front of them (one
+  // 4-warp block per SM runs its chain; a second costs 5 %, docs/model.md). Per-tile codebooks
+  // have their own p and e (fitted > 0): a block's warps meet at two barriers every tile column,
+  // so with few warps the fill and the chain add up.
   auto round_s = [&](double active_blocks) {
     const double share = active_blocks / block_items;
     const double lim[6] = {item_chain_s,    issue_s * share,   lsu_s * share,
                            r.hbm_s * share, l2_busy_s * share, hot_s * share};
-    const double p_round = std::max(
-        1.0, k.overlap_exponent * std::pow(active_blocks * warps / 16.0, k.overlap_warps_exponent));
+    const double p0 = per_tile ? k.tile_overlap_exponent : k.overlap_exponent;
+    const double pw = per_tile ? k.tile_overlap_warps_exponent : k.overlap_warps_exponent;
+    const double p_round = std::max(1.0, p0 * std::pow(active_blocks * warps / 16.0, pw));
     return smooth_max(lim, 6, p_round);
   };
   const double main_s =
