@@ -58,6 +58,8 @@ namespace vqt {
     "fused GEMV: a split-k item's epilogue (atomics, fence, barriers, arrival counter)")         \
   X(gemv_tile_cycles, 1000.0, 0.0, 100000.0,                                                     \
     "fused GEMV, per-tile codebooks: a tile column's restart (code prefetch, two barriers)")     \
+  X(gemv_tile_warp_cycles, 0.0, 0.0, 10000.0,                                                    \
+    "fused GEMV, per-tile codebooks: a tile column's barrier wait per warp of the block")        \
   X(tier_test_issue_per_code, 4.0, 0.0, 200.0,                                                   \
     "fused GEMV: instructions per code of the tier test (codebook split over tiers)")            \
   X(pipelined_lookups_in_flight, 16.0, 1.0, 16.0,                                                \

@@ -159,8 +159,9 @@ void gemv_kernel_terms(const PreparedProblem& p, const Candidate& c, const Geome
   const double lat_limits[2] = {chain_cycles, stream_cycles};
   // Per-tile codebooks: every tile column restarts the code prefetch (Warp::run per column) behind
   // the block's two barriers around the double-buffered fill.
-  const double item_cycles = k.gemv_item_cycles + (c.split_k > 1 ? k.gemv_split_item_cycles : 0.0) +
-                             (per_tile ? tiles_per_item * k.gemv_tile_cycles : 0.0);
+  const double item_cycles =
+      k.gemv_item_cycles + (c.split_k > 1 ? k.gemv_split_item_cycles : 0.0) +
+      (per_tile ? tiles_per_item * (k.gemv_tile_cycles + warps * k.gemv_tile_warp_cycles) : 0.0);
   // One item's chain; the busiest warp runs items_per_block of them, one per round (below).
   const double item_chain_s =
       (chunks_per_item * smooth_max(lat_limits, 2, k.overlap_exponent) + item_cycles) / clk;

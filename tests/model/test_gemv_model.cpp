@@ -181,6 +181,33 @@ TEST(GemvModel, PerTileCodebooksHaveTheirOwnOverlap) {
   }
 }
 
+TEST(GemvModel, PerTileBarriersWaitLongerInWiderBlocks) {
+  // Every tile column ends at two barriers where a block's warps wait for its slowest
+  // (gemv_tile_warp_cycles per warp of the block): a 512-thread block pays four times a
+  // 128-thread one's per column; per-tensor codebooks have no tile columns.
+  ModelCoefficients none, wait = none;
+  wait.gemv_tile_warp_cycles = 500;
+  for (const char* vq : {"gptvq-2", "aqlm-2x8"}) {
+    const bool per_tile = std::string(vq) == "gptvq-2";
+    const PreparedProblem a = prep(vq, 16, 4096, 8192, none);
+    const PreparedProblem b = prep(vq, 16, 4096, 8192, wait);
+    for (int threads : {128, 512}) {
+      const Candidate c = placed(a, 256, 1, threads, 4);
+      const double ta = predict(a, c).time_s, tb = predict(b, c).time_s;
+      if (per_tile)
+        EXPECT_GT(tb, ta * 1.01) << vq << " " << threads;
+      else
+        EXPECT_DOUBLE_EQ(tb, ta) << vq << " " << threads;
+    }
+  }
+  // The wider block pays more per column: 16 warps x 500 cycles against 4 x 500.
+  const PreparedProblem a = prep("gptvq-2", 16, 4096, 8192, none);
+  const PreparedProblem b = prep("gptvq-2", 16, 4096, 8192, wait);
+  const Candidate narrow = placed(a, 256, 1, 128, 4), wide = placed(a, 256, 1, 512, 4);
+  EXPECT_GT(predict(b, wide).time_s / predict(a, wide).time_s,
+            predict(b, narrow).time_s / predict(a, narrow).time_s);
+}
+
 TEST(GemvModel, CalibratedASecondLatencyBoundBlockOnTheSmCostsLittle) {
   // Measured on the H100 (bench/results/data/h100-gemv-70.db, aqlm-2x8 batch 16, K 4096, 256
   // entries in shared memory x 4 copies, 128 threads, split 1): N 4096 (64 blocks, one per SM)
