@@ -79,6 +79,12 @@ int cmd_accuracy(const Args& args) {
         "coefficients", po::value<std::string>(),
         "use these coefficients (JSON, e.g. bench/results/data/h100-gemv-coefficients.json, fitted "
         "on another file) instead of the stored ones; every problem here counts as held out")(
+        "hold", po::value<std::string>(),
+        "--fit: keep these coefficients (comma-separated names, as in the coefficients JSON) at "
+        "their --start value, e.g. one counted with `vqtune profile`")(
+        "save", po::value<std::string>(),
+        "--fit: also write the fitted coefficients to this JSON file (must not exist), for "
+        "--coefficients / --start and the predict of another file")(
         "iterations", po::value<int>()->default_value(60),
         "--fit: at most this many Levenberg-Marquardt iterations (1..1000)")(
         "points", po::value<std::string>(),
@@ -126,6 +132,20 @@ int cmd_accuracy(const Args& args) {
     const bool external = vm.count("coefficients") > 0;
     if (external && fit) throw InputError("--coefficients excludes --fit");
     if (vm.count("start") && !fit) throw InputError("--start needs --fit");
+    if (vm.count("hold") && !fit) throw InputError("--hold needs --fit");
+    if (vm.count("save") && !fit) throw InputError("--save needs --fit");
+    if (vm.count("save") && std::filesystem::exists(vm["save"].as<std::string>()))
+      throw InputError("--save: " + vm["save"].as<std::string>() + " exists");
+    std::vector<std::string> held;
+    if (vm.count("hold")) {
+      held = tuner::split_list(vm["hold"].as<std::string>());
+      if (held.empty()) throw InputError("--hold: no coefficient named");
+      const auto names = tuner::coefficient_names();
+      for (const auto& h : held)
+        if (std::find(names.begin(), names.end(), h) == names.end())
+          throw InputError("--hold: no model coefficient '" + h +
+                           "' (the coefficients JSON names them all)");
+    }
     const ModelCoefficients start = vm.count("start")
                                         ? ModelCoefficients::load(vm["start"].as<std::string>())
                                         : ModelCoefficients{};
@@ -160,10 +180,11 @@ int cmd_accuracy(const Args& args) {
     if (fit) {
       const int iterations = vm["iterations"].as<int>();
       if (iterations < 1 || iterations > 1000) throw InputError("--iterations must be in 1..1000");
-      const auto cal = tuner::calibrate(train, spec, start, zipf, iterations);
+      const auto cal = tuner::calibrate(train, spec, start, zipf, iterations, held);
       std::cerr << "accuracy: fitted " << cal.points << " measurements of " << train.size()
                 << " problems in " << cal.iterations << " iterations: weighted rms log error "
-                << cal.rms_log_error_before << " -> " << cal.rms_log_error_after << "\n";
+                << cal.rms_log_error_before << " -> " << cal.rms_log_error_after
+                << (held.empty() ? "" : " (" + std::to_string(held.size()) + " held)") << "\n";
       const auto before =
           tuner::accuracy(tuner::measured_vs_predicted(test, spec, ModelCoefficients{}, zipf));
       std::cerr << std::fixed << std::setprecision(1) << "accuracy: held-out with defaults: MAPE "
@@ -171,6 +192,7 @@ int cmd_accuracy(const Args& args) {
                 << " %, top-1 within 5 %: " << 100 * before.top1_within_5pct << " %\n";
       coef = cal.coef;
       repo.save_coefficients(key, "fit:" + std::to_string(cal.points), coef.to_json());
+      if (vm.count("save")) coef.save(vm["save"].as<std::string>());
       fitted_now = true;
     }
     if (vm.count("points"))

@@ -8,6 +8,7 @@
 #include "model/cost_model.hpp"
 #include "tuner/strategy.hpp"
 #include "tuner/validate.hpp"
+#include "vq/error.hpp"
 
 namespace vqt::tuner {
 
@@ -23,6 +24,7 @@ constexpr double kFitFocusExponent = 1.0;
 constexpr int kRefreshEvery = 10;
 
 struct Param {
+  const char* name;
   double ModelCoefficients::*field;
   double lo, hi;
   bool log_scale;  // positive range: fit log(value)
@@ -31,7 +33,7 @@ struct Param {
 std::vector<Param> params() {
   std::vector<Param> v;
 #define VQT_COEF_PARAM(name, def, lo, hi, doc) \
-  v.push_back({&ModelCoefficients::name, double(lo), double(hi), double(lo) > 0});
+  v.push_back({#name, &ModelCoefficients::name, double(lo), double(hi), double(lo) > 0});
   VQT_MODEL_COEFFICIENTS(VQT_COEF_PARAM)
 #undef VQT_COEF_PARAM
   return v;
@@ -117,10 +119,28 @@ bool held_out(const Problem& p, int every) {
   return every > 1 && stable_hash(shape_key(p)) % std::uint64_t(every) == 0;
 }
 
+std::vector<std::string> coefficient_names() {
+  std::vector<std::string> out;
+  for (const Param& p : params()) out.emplace_back(p.name);
+  return out;
+}
+
 CalibrationResult calibrate(const std::vector<MeasuredProblem>& train, const GpuSpec& spec,
                             const ModelCoefficients& start, double zipf_exponent,
-                            int max_iterations) {
+                            int max_iterations, const std::vector<std::string>& held) {
   const auto ps = params();
+  // Held coefficients are left out of the Jacobian for good (never refreshed).
+  std::vector<char> fixed(ps.size(), 0);
+  for (const std::string& h : held) {
+    std::size_t j = 0;
+    while (j < ps.size() && h != ps[j].name) ++j;
+    if (j == ps.size()) {
+      std::string known;
+      for (const Param& p : ps) known += (known.empty() ? "" : ", ") + std::string(p.name);
+      throw InputError("--hold: no model coefficient '" + h + "' (known: " + known + ")");
+    }
+    fixed[j] = 1;
+  }
   const FitInputs in = fit_inputs(train, zipf_exponent);
   CalibrationResult res;
   res.coef = start;
@@ -136,11 +156,12 @@ CalibrationResult calibrate(const std::vector<MeasuredProblem>& train, const Gpu
   double cost = r.squaredNorm();
   double lambda = 1e-2;
   auto coef_of = [&](const Eigen::VectorXd& uu) {
-    ModelCoefficients c = res.coef;
+    ModelCoefficients c = res.coef;  // = start: held fields keep their exact value
     for (Eigen::Index j = 0; j < n; ++j)
-      c.*ps[std::size_t(j)].field = from_u(ps[std::size_t(j)], uu[j]);
+      if (!fixed[std::size_t(j)]) c.*ps[std::size_t(j)].field = from_u(ps[std::size_t(j)], uu[j]);
     return c;
   };
+
   // Columns that were all zero (coefficients these data do not touch: another op's, a tier no
   // candidate uses) are skipped, and all columns are re-derived every kRefreshEvery iterations,
   // so a coefficient that becomes active is picked up again. Columns are computed in parallel.
@@ -151,7 +172,7 @@ CalibrationResult calibrate(const std::vector<MeasuredProblem>& train, const Gpu
     Eigen::MatrixXd jac = Eigen::MatrixXd::Zero(r.size(), n);
     parallel_for(n, [&](std::int64_t jj) {
       const Eigen::Index j = Eigen::Index(jj);
-      if (!refresh && !active[std::size_t(j)]) return;
+      if (fixed[std::size_t(j)] || (!refresh && !active[std::size_t(j)])) return;
       const Param& p = ps[std::size_t(j)];
       const double h = p.log_scale ? 1e-3 : 1e-3 * std::max(p.hi - p.lo, 1e-9);
       Eigen::VectorXd up = u;
@@ -182,7 +203,9 @@ CalibrationResult calibrate(const std::vector<MeasuredProblem>& train, const Gpu
       const Eigen::VectorXd step = a.ldlt().solve(-g);
       Eigen::VectorXd un = u + step;
       for (Eigen::Index j = 0; j < n; ++j)
-        un[j] = to_u(ps[std::size_t(j)], from_u(ps[std::size_t(j)], un[j]));  // stay in range
+        un[j] = fixed[std::size_t(j)]
+                    ? u[j]
+                    : to_u(ps[std::size_t(j)], from_u(ps[std::size_t(j)], un[j]));  // in range
       Eigen::VectorXd rn;
       if (residuals(train, spec, coef_of(un), in, rn) && rn.size() == r.size() &&
           rn.squaredNorm() < cost) {

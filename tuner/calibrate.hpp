@@ -42,9 +42,14 @@ struct CalibrationResult {
   int iterations = 0;
 };
 
-// Fits `start` to the problems (zipf_exponent: the measured data's index histogram).
+// The coefficient names (model/coefficients.hpp), in declaration order.
+std::vector<std::string> coefficient_names();
+
+// Fits `start` to the problems (zipf_exponent: the measured data's index histogram). Coefficients
+// named in `held` keep their value from `start` (e.g. one counted with the hardware counters);
+// an unknown name is an InputError listing the known ones.
 CalibrationResult calibrate(const std::vector<MeasuredProblem>& train, const GpuSpec& spec,
                             const ModelCoefficients& start, double zipf_exponent = 1.0,
-                            int max_iterations = 30);
+                            int max_iterations = 30, const std::vector<std::string>& held = {});
 
 }  // namespace vqt::tuner

@@ -9,6 +9,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iomanip>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -161,4 +162,48 @@ TEST(AccuracyH100, HoldoutShapesHoldsOutExactlyThoseShapes) {
                 key.find(":n6144:k4096:") != std::string::npos)
         << key;
   }
+}
+
+// --hold keeps the named coefficients at their --start value through the fit while the others
+// move; --save writes the fitted coefficients. An unknown name, --hold without --fit and a --save
+// file that exists are refused before anything is fitted or stored.
+TEST(AccuracyH100, HoldKeepsNamedCoefficientsAtTheirStart) {
+  const fs::path db = decompress("h100-gemv-70");
+  const fs::path coef = kData / "h100-gemv-coefficients.json";
+  const fs::path saved = db.parent_path() / "hold-fit.json";
+  fs::remove(saved);
+  const auto unknown = run_cli({"accuracy", "--db", db.string(), "--fit", "--iterations", "1",
+                                "--start", coef.string(), "--hold", "overlap_exponent,no_such"});
+  EXPECT_EQ(unknown.rc, 2);
+  EXPECT_NE(unknown.err.find("no model coefficient 'no_such'"), std::string::npos) << unknown.err;
+  const auto unfitted = run_cli({"accuracy", "--db", db.string(), "--hold", "overlap_exponent"});
+  EXPECT_EQ(unfitted.rc, 2);
+  EXPECT_NE(unfitted.err.find("--hold needs --fit"), std::string::npos) << unfitted.err;
+  const auto taken = run_cli(
+      {"accuracy", "--db", db.string(), "--fit", "--iterations", "1", "--save", coef.string()});
+  EXPECT_EQ(taken.rc, 2);
+  EXPECT_NE(taken.err.find("exists"), std::string::npos) << taken.err;
+  const auto after = run_cli({"accuracy", "--db", db.string(), "--json"});
+  ASSERT_EQ(after.rc, 0) << after.err;
+  EXPECT_EQ(nlohmann::json::parse(after.out)["coefficients"], "defaults");
+
+  // Start away from the fit's optimum so that a free coefficient has somewhere to go.
+  nlohmann::json start = nlohmann::json::parse(slurp(coef));
+  start["overlap_exponent"] = 6.0;
+  start["gemv_item_cycles"] = 20000.0;
+  const fs::path start_file = db.parent_path() / "hold-start.json";
+  { std::ofstream(start_file) << start.dump(2); }
+  const auto fit =
+      run_cli({"accuracy", "--db", db.string(), "--fit", "--iterations", "2", "--start",
+               start_file.string(), "--hold", "overlap_exponent,lsu_wavefronts_per_code_load",
+               "--save", saved.string()});
+  ASSERT_EQ(fit.rc, 0) << fit.err;
+  EXPECT_NE(fit.err.find("(2 held)"), std::string::npos) << fit.err;
+  const nlohmann::json got = nlohmann::json::parse(slurp(saved));
+  EXPECT_EQ(got["overlap_exponent"].get<double>(), 6.0);
+  EXPECT_EQ(got["lsu_wavefronts_per_code_load"].get<double>(),
+            start["lsu_wavefronts_per_code_load"].get<double>());
+  EXPECT_NE(got["gemv_item_cycles"].get<double>(), 20000.0);
+  fs::remove(saved);
+  fs::remove(start_file);
 }
