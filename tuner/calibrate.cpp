@@ -119,12 +119,6 @@ bool held_out(const Problem& p, int every) {
   return every > 1 && stable_hash(shape_key(p)) % std::uint64_t(every) == 0;
 }
 
-std::vector<std::string> coefficient_names() {
-  std::vector<std::string> out;
-  for (const Param& p : params()) out.emplace_back(p.name);
-  return out;
-}
-
 CalibrationResult calibrate(const std::vector<MeasuredProblem>& train, const GpuSpec& spec,
                             const ModelCoefficients& start, double zipf_exponent,
                             int max_iterations, const std::vector<std::string>& held) {
@@ -137,7 +131,8 @@ CalibrationResult calibrate(const std::vector<MeasuredProblem>& train, const Gpu
     if (j == ps.size()) {
       std::string known;
       for (const Param& p : ps) known += (known.empty() ? "" : ", ") + std::string(p.name);
-      throw InputError("--hold: no model coefficient '" + h + "' (known: " + known + ")");
+      throw InputError("held coefficients: no model coefficient '" + h + "' (known: " + known +
+                       ")");
     }
     fixed[j] = 1;
   }
@@ -161,7 +156,6 @@ CalibrationResult calibrate(const std::vector<MeasuredProblem>& train, const Gpu
       if (!fixed[std::size_t(j)]) c.*ps[std::size_t(j)].field = from_u(ps[std::size_t(j)], uu[j]);
     return c;
   };
-
   // Columns that were all zero (coefficients these data do not touch: another op's, a tier no
   // candidate uses) are skipped, and all columns are re-derived every kRefreshEvery iterations,
   // so a coefficient that becomes active is picked up again. Columns are computed in parallel.

@@ -42,9 +42,6 @@ struct CalibrationResult {
   int iterations = 0;
 };
 
-// The coefficient names (model/coefficients.hpp), in declaration order.
-std::vector<std::string> coefficient_names();
-
 // Fits `start` to the problems (zipf_exponent: the measured data's index histogram). Coefficients
 // named in `held` keep their value from `start` (e.g. one counted with the hardware counters);
 // an unknown name is an InputError listing the known ones.

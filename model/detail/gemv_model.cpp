@@ -239,12 +239,12 @@ void gemv_kernel_terms(const PreparedProblem& p, const Candidate& c, const Geome
   // 4-warp block per SM runs its chain; a second costs 5 %, docs/model.md). Per-tile codebooks
   // have their own p and e (fitted > 0): a block's warps meet at two barriers every tile column,
   // so with few warps the fill and the chain add up.
+  const double p0 = per_tile ? k.tile_overlap_exponent : k.overlap_exponent;
+  const double pw = per_tile ? k.tile_overlap_warps_exponent : k.overlap_warps_exponent;
   auto round_s = [&](double active_blocks) {
     const double share = active_blocks / block_items;
     const double lim[6] = {item_chain_s,    issue_s * share,   lsu_s * share,
                            r.hbm_s * share, l2_busy_s * share, hot_s * share};
-    const double p0 = per_tile ? k.tile_overlap_exponent : k.overlap_exponent;
-    const double pw = per_tile ? k.tile_overlap_warps_exponent : k.overlap_warps_exponent;
     const double p_round = std::max(1.0, p0 * std::pow(active_blocks * warps / 16.0, pw));
     return smooth_max(lim, 6, p_round);
   };
