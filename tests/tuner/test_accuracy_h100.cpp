@@ -30,11 +30,15 @@ nlohmann::json thresholds() {
       slurp(fs::path(VQT_SOURCE_DIR) / "tests" / "tuner" / "accuracy_thresholds.json"));
 }
 
-// Decompresses bench/results/data/<name>.db.xz into the build tree (a fresh file every run).
+// Decompresses bench/results/data/<name>.db.xz into the build tree (a fresh file every run),
+// named after the running test too: ctest -j runs these tests in parallel processes, and two of
+// them fitting into one file raced (a truncated database seen by the other).
 fs::path decompress(const std::string& name) {
   const fs::path dir = fs::path(VQT_BINARY_DIR) / "tests" / "tuner" / "accuracy_h100";
   fs::create_directories(dir);
-  const fs::path db = dir / (name + ".db");
+  const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
+  const fs::path db =
+      dir / ((test ? std::string(test->name()) + "-" : std::string()) + name + ".db");
   for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(db.string() + suffix);
   const std::string cmd =
       "xz -dc " + quote((kData / (name + ".db.xz")).string()) + " > " + quote(db.string());
