@@ -4,7 +4,8 @@
 # counters of l1-metrics.txt (names checked offline against the GH100 metric tables):
 #  - aqlm-3 through L1 (no bypass) at batch 16 runs ~1.55x the model's chain where it is latency
 #    bound, at batch 1 it matches: are the codebook lookups missing L1 at batch 16 (the activation
-#    rows read with __ldg share L1 with the 128 KiB of codebooks)?  l1b16*, l1b1.
+#    rows read with __ldg share L1 with the 128 KiB of codebooks)?  l1b16*, l1b1*; sm16 is the
+#    measured best there (all in shared memory), l1b16w the L1 path with 16 warps in one block.
 #  - aqlm-3 bypassing L1 is 1.7x faster per lookup at 8192 x 8192 than at 4096 x 4096 (same
 #    candidate): is it the hottest line's L2 slice (lts max/avg per slice)?  byp8k, byp4k.
 # Then session 9's aqlm-2x8 22016 x 8192 batch-16 trio, and last (it may run out of time and
@@ -30,6 +31,8 @@ G="reg=0,smem=0,copies=1,l1bypass=0,$K"
 B="reg=0,smem=0,copies=1,l1bypass=1,$K"
 prof l1b16 aqlm-3 11008 4096 16 "$G,tile=16x64x128,threads=128,splitk=2"
 prof l1b1 aqlm-3 11008 4096 1 "$G,tile=1x64x128,threads=128,splitk=2"
+prof sm16 aqlm-3 11008 4096 16 "reg=0,smem=4096,copies=1,l1bypass=0,$K,tile=16x256x128,threads=512,splitk=2"
+prof l1b16w aqlm-3 11008 4096 16 "$G,tile=16x256x128,threads=512,splitk=2"
 prof l1b16k1 aqlm-3 4096 4096 16 "$G,tile=16x64x128,threads=128,splitk=1"
 prof l1b1k1 aqlm-3 4096 4096 1 "$G,tile=1x64x128,threads=128,splitk=1"
 prof byp8k aqlm-3 8192 8192 1 "$B,tile=1x64x128,threads=128,splitk=4"
