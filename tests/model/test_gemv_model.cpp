@@ -256,6 +256,47 @@ TEST(GemvModel, SplitEpilogueAndTierTestCostOnlyWhereTheKernelPaysThem) {
   EXPECT_GT(predict(s, c).latency_s, one_path);
 }
 
+TEST(GemvModel, RegisterSelectChainIsLatencyNotIssue) {
+  // The register tier's compare/select chain (reg_select_chain_cycles_per_code) lengthens a warp's
+  // chunk but takes no issue slots: with one 4-warp block per SM (the chain is the time) it costs
+  // more than with one 16-warp block per SM (issue and pipes share the chunk); candidates without
+  // a register tier and the SM's issue time do not move.
+  ModelCoefficients none, chain = none;
+  chain.reg_select_chain_cycles_per_code = 200;
+  const PreparedProblem a = prep("aqlm-3", 16, 4096, 4096, none);
+  const PreparedProblem b = prep("aqlm-3", 16, 4096, 4096, chain);
+  Candidate four = placed(a, 4096, 1, 128, 1), sixteen = placed(a, 4096, 1, 512, 1);
+  EXPECT_DOUBLE_EQ(predict(b, four).time_s, predict(a, four).time_s);
+  four.n_reg = sixteen.n_reg = 4;
+  const Prediction fa = predict(a, four), fb = predict(b, four);
+  const Prediction sa = predict(a, sixteen), sb = predict(b, sixteen);
+  ASSERT_TRUE(fa.valid && sa.valid);
+  EXPECT_DOUBLE_EQ(fb.compute_s, fa.compute_s);
+  EXPECT_GT(fb.latency_s, fa.latency_s);
+  EXPECT_GT(fb.time_s / fa.time_s, 1.05);
+  EXPECT_GT(fb.time_s / fa.time_s, sb.time_s / sa.time_s);
+}
+
+TEST(GemvModel, CalibratedRegisterTierWithOneWarpPerSchedulerIsTwiceTheAllSharedLoop) {
+  // Measured on the H100 (bench/results/data/h100-gemv-70.db, aqlm-3 batch 16, 12288 x 4096, all
+  // 4096 entries in shared memory, 128 threads, split 1: one 4-warp block per SM): 101.4 us
+  // without the register tier, 208.7 us with 4 entries per level in registers (x2.06). With the
+  // committed coefficients the model's ratio is above 1.7; session 9's (the select chain as
+  // issue slots only) gave 1.42.
+  std::ifstream f(std::string(VQT_SOURCE_DIR) + "/bench/results/data/h100-gemv-coefficients.json");
+  ASSERT_TRUE(f.good());
+  std::stringstream text;
+  text << f.rdbuf();
+  const PreparedProblem p =
+      prep("aqlm-3", 16, 12288, 4096, ModelCoefficients::from_json(text.str()));
+  Candidate c = placed(p, 4096, 1, 128, 1);
+  const double all_smem = predict(p, c).time_s;
+  c.n_reg = 4;
+  const double with_regs = predict(p, c).time_s;
+  EXPECT_GT(with_regs / all_smem, 1.7);
+  EXPECT_LT(with_regs / all_smem, 2.4);
+}
+
 TEST(GemvModel, TheMmaAccumulatorChainAddsToEveryChunk) {
   // A chunk's mmas accumulate one k16 tile after the other into one fragment per n-tile: each
   // chunk's chain grows by chunk_k / 16 x gemv_mma_chain_cycles.
