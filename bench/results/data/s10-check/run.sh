@@ -37,6 +37,11 @@ prof l1b16k1 aqlm-3 4096 4096 16 "$G,tile=16x64x128,threads=128,splitk=1"
 prof l1b1k1 aqlm-3 4096 4096 1 "$G,tile=1x64x128,threads=128,splitk=1"
 prof byp8k aqlm-3 8192 8192 1 "$B,tile=1x64x128,threads=128,splitk=4"
 prof byp4k aqlm-3 4096 4096 1 "$B,tile=1x64x128,threads=128,splitk=4"
+# The register tier's select chain (session 10's new term): the same all-in-shared-memory table
+# with and without 4 entries per level in registers, one 4-warp block per SM (instructions
+# executed per code and the stall reasons say how much is issue and how much is wait).
+prof reg4 aqlm-3 12288 4096 16 "reg=4,smem=4096,copies=1,l1bypass=0,$K,tile=16x64x128,threads=128,splitk=1"
+prof reg0 aqlm-3 12288 4096 16 "reg=0,smem=4096,copies=1,l1bypass=0,$K,tile=16x64x128,threads=128,splitk=1"
 S="reg=0,smem=256,copies=4,l1bypass=0,$K"
 prof r2s1 aqlm-2x8 22016 8192 16 "$S,tile=16x64x128,threads=128,splitk=1"
 prof r2s4 aqlm-2x8 22016 8192 16 "$S,tile=16x64x128,threads=128,splitk=4"
