@@ -13,6 +13,7 @@
 
 #include "cli/common.hpp"
 #include "cli/profile_args.hpp"
+#include "cli/profile_check.hpp"
 #include "model/candidate.hpp"
 #include "model/problem.hpp"
 #include "vq/error.hpp"
@@ -213,6 +214,7 @@ int cmd_profile(const Args& args) {
       std::cout << desc << "\n";
       return 0;
     }
+    if (wants_metric_check(vm)) return run_metric_check(vm);
     const ProfileArgs a = parse_profile_args(vm);
 #ifdef VQT_CLI_HAS_CUDA
     check_kernel_space(a);

@@ -159,7 +159,12 @@ po::options_description profile_flags() {
                  "printed as counted")("seed", po::value<std::uint64_t>()->default_value(1),
                                        "seed of the data")(
       "cap-s", po::value<double>()->default_value(1.0), "time cap of the timing, seconds")(
-      "device", po::value<int>()->default_value(0), "CUDA device index");
+      "device", po::value<int>()->default_value(0), "CUDA device index")(
+      "check-metrics", po::bool_switch(),
+      "no GPU: check the --metrics names (default: the counters profile reads) against CUPTI's "
+      "tables for --chip, then exit (2 if any is unknown)")(
+      "chip", po::value<std::string>(),
+      "with --check-metrics: the chip as CUPTI names it, e.g. GH100 (H100, H200), GA100 (A100)");
   add_format_flags(desc);
   return desc;
 }

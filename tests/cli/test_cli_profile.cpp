@@ -47,9 +47,9 @@ TEST(CliProfile, IsListedAndHasHelp) {
   EXPECT_NE(list.out.find("profile"), std::string::npos) << list.out;
   const CliResult help = run_cli({"profile", "--help"});
   EXPECT_EQ(help.rc, 0) << help.err;
-  for (const char* flag :
-       {"--op", "--vq", "--n", "--k", "--batch", "--tokens", "--kv", "--context", "--model",
-        "--heads", "--head-dim", "--candidate", "--db", "--replay", "--json"})
+  for (const char* flag : {"--op", "--vq", "--n", "--k", "--batch", "--tokens", "--kv", "--context",
+                           "--model", "--heads", "--head-dim", "--candidate", "--db", "--replay",
+                           "--json", "--check-metrics", "--chip"})
     EXPECT_NE(help.out.find(flag), std::string::npos) << flag;
 }
 
