@@ -27,8 +27,8 @@ bool wants_metric_check(const po::variables_map& vm) {
 
 int run_metric_check(const po::variables_map& vm) {
   // The check reads no problem: flags of one are a mistake, not something to ignore.
-  for (const char* f : {"vq", "n", "k", "tokens", "kv", "context", "model", "heads", "head-dim",
-                        "candidate", "db"})
+  for (const char* f :
+       {"vq", "n", "k", "tokens", "kv", "context", "model", "heads", "head-dim", "candidate", "db"})
     if (vm.count(f))
       throw InputError(std::string("--check-metrics: --") + f +
                        " has no use here (the check takes --chip, --metrics and --json)");
@@ -58,14 +58,15 @@ int run_metric_check(const po::variables_map& vm) {
     j["source"] = given ? "--metrics" : "vqtune profile's counters";
     j["metrics"] = nlohmann::json::array();
     for (const auto& c : checks)
-      j["metrics"].push_back({{"name", c.name}, {"known", c.known}, {"description", c.description}});
+      j["metrics"].push_back(
+          {{"name", c.name}, {"known", c.known}, {"description", c.description}});
     j["unknown"] = unknown;
     std::cout << j.dump(2) << "\n";
   } else {
     std::size_t width = 6;
     for (const auto& c : checks) width = std::max(width, c.name.size());
-    std::cout << "chip " << chip << ": " << checks.size() - unknown.size() << " of " << checks.size()
-              << (given ? " --metrics names" : " counters of vqtune profile")
+    std::cout << "chip " << chip << ": " << checks.size() - unknown.size() << " of "
+              << checks.size() << (given ? " --metrics names" : " counters of vqtune profile")
               << " known (CUPTI's metric tables, read on this machine; no GPU used)\n";
     std::cout << "known  " << std::left << std::setw(int(width)) << "metric"
               << "  description\n";

@@ -69,9 +69,9 @@ TEST(CliProfileCheck, BadFlagsAreOneLineAndExit2) {
   expect_one_error(chip, "--chip");
   EXPECT_TRUE(chip.out.empty()) << chip.out;
   expect_one_error(run_cli({"profile", "--check-metrics"}), "needs --chip");
-  expect_one_error(run_cli({"profile", "--chip", "GH100", "--vq", "aqlm-3", "--n", "4096", "--k",
-                            "4096"}),
-                   "only with --check-metrics");
+  expect_one_error(
+      run_cli({"profile", "--chip", "GH100", "--vq", "aqlm-3", "--n", "4096", "--k", "4096"}),
+      "only with --check-metrics");
   expect_one_error(run_cli({"profile", "--check-metrics", "--chip", "GH100", "--vq", "aqlm-3"}),
                    "--vq");
   expect_one_error(run_cli({"profile", "--check-metrics", "--chip", "GH100", "--csv"}), "--csv");
