@@ -67,7 +67,7 @@ namespace vqt {
   X(reg_select_issue_per_code, 8.0, 0.0, 200.0,                                                  \
     "fused GEMV: extra instructions per code of the register tier's select chain")               \
   X(reg_select_chain_cycles_per_code, 0.0, 0.0, 1000.0,                                          \
-    "fused GEMV: latency per code the register tier's select chain adds to a warp's chunk")      \
+    "fused GEMV: latency per code (v = 8; scaled by v / 8) of the register tier's select chain") \
   X(smem_latency_s, 20e-9, 1e-9, 1e-5, "latency of a shared-memory codebook lookup")             \
   X(lsu_wavefronts_per_code_load, 4.0, 0.1, 64.0,                                                \
     "fused GEMV: L1/LSU wavefronts of one warp's code and activation loads per chunk")           \

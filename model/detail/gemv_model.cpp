@@ -151,10 +151,12 @@ void gemv_kernel_terms(const PreparedProblem& p, const Candidate& c, const Geome
   // The mmas of a chunk accumulate into one fragment per n-tile, one k16 tile after the other: a
   // dependent chain per warp (its latency, not the SM's tensor throughput).
   const double mma_chain = double(chunk_k / 16) * k.gemv_mma_chain_cycles;
-  // The register tier's compare/select chain: latency in the warp's chunk beyond its issue
+  // The register tier's compare/select chain, one select per 32-bit word of an entry (the
+  // coefficient is per code of a v = 8 entry): latency in the warp's chunk beyond its issue
   // slots (one warp per scheduler waits it out; with more, others issue meanwhile).
   const double reg_chain =
-      c.n_reg > 0 ? kCodesPerLaneChunk * k.reg_select_chain_cycles_per_code : 0.0;
+      c.n_reg > 0 ? kCodesPerLaneChunk * k.reg_select_chain_cycles_per_code * (p.vec_size / 8.0)
+                  : 0.0;
   const double chain_cycles =
       k.gemv_chain_cycles + lookup_lat_s * clk + issue + lsu + x_wait + mma_chain + reg_chain;
   const double stream_cycles = k.hbm_latency_s * clk;
