@@ -1,5 +1,6 @@
 #include "model/coefficients.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -26,6 +27,14 @@ std::string ModelCoefficients::to_json() const {
   return j.dump(2);
 }
 
+const std::vector<std::string>& ModelCoefficients::retired_coefficients() {
+  // Read by no term of the current model (session 10): the generic formula's wave saturation,
+  // its register select tree and its Little's-law stream.
+  static const std::vector<std::string> names = {
+      "reg_select_ops_per_level", "stream_bytes_in_flight_per_warp", "wave_saturation"};
+  return names;
+}
+
 ModelCoefficients ModelCoefficients::from_json(const std::string& text) {
   nlohmann::json j;
   try {
@@ -46,7 +55,11 @@ ModelCoefficients ModelCoefficients::from_json(const std::string& text) {
   }
     VQT_MODEL_COEFFICIENTS(VQT_COEF_IN)
 #undef VQT_COEF_IN
-    if (!known) throw InputError("model coefficients: unknown field '" + key + "'");
+    if (!known) {
+      const auto& retired = retired_coefficients();
+      if (std::find(retired.begin(), retired.end(), key) != retired.end()) continue;
+      throw InputError("model coefficients: unknown field '" + key + "'");
+    }
   }
   c.validate();
   return c;

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace vqt {
 
@@ -29,13 +30,10 @@ namespace vqt {
   X(unpack_ops_per_aligned_code, 3.0, 0.0, 64.0, "ops per 8- or 16-bit code: extract, address")  \
   X(lattice_ops_per_element, 1.5, 0.0, 64.0, "lattice sign flips per element (3 ops per half2)") \
   X(global_path_ops, 4.0, 0.0, 64.0, "ops per lookup when any lane of the warp goes global")     \
-  X(reg_select_ops_per_level, 1.0, 0.0, 64.0, "ops per select level per 32-bit register")        \
   X(l1_latency_s, 35e-9, 1e-9, 1e-5, "L1 hit latency of a dependent codebook lookup")            \
   X(l2_latency_s, 150e-9, 1e-9, 1e-5, "L2 hit latency of a dependent codebook lookup")           \
   X(hbm_latency_s, 600e-9, 1e-9, 1e-5, "DRAM latency of a load that misses L2")                  \
   X(lookups_in_flight_per_warp, 4.0, 1.0, 64.0, "independent global lookups a warp overlaps")    \
-  X(stream_bytes_in_flight_per_warp, 2048.0, 64.0, 65536.0,                                      \
-    "streamed bytes a warp keeps in flight")                                                     \
   X(l1_capacity_efficiency, 0.7, 0.0, 1.0, "share of free L1 that holds codebook rows (LRU)")    \
   X(x_line_wait_cycles, 0.0, 0.0, 10000.0,                                                       \
     "fused GEMV: chain cycles an L1 codebook lookup waits per x line of its chunk")              \
@@ -43,7 +41,6 @@ namespace vqt {
   X(l1_wavefronts_per_lookup, 1.0, 0.1, 8.0, "L1 wavefronts (128-B lines) per scattered lookup") \
   X(l1_miss_cost, 1.0, 0.0, 16.0, "extra L1 wavefronts a miss costs (fill)")                     \
   X(fill_exposed_fraction, 1.0, 0.0, 1.0, "share of a block's codebook fill not overlapped")     \
-  X(wave_saturation, 0.5, 0.05, 1.0, "share of block slots that saturates HBM / L2")             \
   X(launch_overlap, 0.0, 0.0, 1.0, "share of launch overhead hidden by the previous kernel")     \
   X(gemv_base_s, 2e-6, 1e-8, 1e-4, "fused GEMV: fixed GPU time of a launch (ramp, tail, flag)")  \
   X(gemv_chain_cycles, 400.0, 10.0, 20000.0,                                                     \
@@ -147,8 +144,10 @@ struct ModelCoefficients {
   void validate() const;
   std::string to_json() const;
   // Parses JSON written by to_json(); missing fields keep their defaults, unknown fields and
-  // out-of-range values are InputErrors.
+  // out-of-range values are InputErrors. Fields earlier models had and this one no longer reads
+  // (retired_coefficients()) are accepted and ignored, so stored fits and files still load.
   static ModelCoefficients from_json(const std::string& text);
+  static const std::vector<std::string>& retired_coefficients();
   void save(const std::string& path) const;  // throws Error on I/O failure
   static ModelCoefficients load(const std::string& path);
 };

@@ -51,17 +51,13 @@ struct PreparedProblem {
 
   // Spec x coefficient products, precomputed so predict() multiplies instead of dividing.
   struct Rates {
-    double smem_s_per_wavefront = 0;             // 1 / (SMs x clock x smem efficiency)
-    double l2_s_per_byte = 0;                    // 1 / (L2 bandwidth x efficiency)
-    double hbm_bytes_per_s = 0;                  // HBM bandwidth x efficiency
-    double hbm_little_bytes_per_s_per_warp = 0;  // bytes in flight per warp / HBM latency
-    double cuda_s_per_op = 0;                    // 1 / (FP32 FLOP/s / 2 x efficiency)
-    double tensor_s_per_flop = 0;                // 1 / (tensor FLOP/s x efficiency)
-    double l1_entries_per_byte = 0;              // L1 capacity efficiency / row bytes
-    double l2_entries = 0;                       // L2 rows available per live codebook
-    double dequant_ops_per_lookup = 0;           // unpack + v x dequant ops
-    double fill_s_per_byte_per_sm = 0;           // SMs / (L2 bandwidth x efficiency)
-    double inv_ideal_wavefronts = 0;             // 1 / smem_ideal_wavefronts(row bytes)
+    double l2_s_per_byte = 0;           // 1 / (L2 bandwidth x efficiency)
+    double hbm_bytes_per_s = 0;         // HBM bandwidth x efficiency
+    double l1_entries_per_byte = 0;     // L1 capacity efficiency / row bytes
+    double l2_entries = 0;              // L2 rows available per live codebook
+    double dequant_ops_per_lookup = 0;  // unpack + v x dequant ops
+    double fill_s_per_byte_per_sm = 0;  // SMs / (L2 bandwidth x efficiency)
+    double inv_ideal_wavefronts = 0;    // 1 / smem_ideal_wavefronts(row bytes)
   } rates;
   int m32 = 0, n32 = 0, k32 = 0;   // gemv / gemm sizes (validated <= 2^24)
   OccupancyTable occupancy_table;  // the spec's occupancy rules, register/warp limits tabulated

@@ -122,12 +122,8 @@ PreparedProblem prepare(const Problem& problem, const GpuSpec& spec, const Model
     }
   }
   auto& rt = p.rates;
-  rt.smem_s_per_wavefront = 1.0 / (spec.sm_count * spec.boost_clock_hz * coef.smem_efficiency);
   rt.l2_s_per_byte = 1.0 / (spec.l2_bw_bytes_per_s() * coef.l2_efficiency);
   rt.hbm_bytes_per_s = spec.hbm_bw_bytes_per_s() * coef.hbm_efficiency;
-  rt.hbm_little_bytes_per_s_per_warp = coef.stream_bytes_in_flight_per_warp / coef.hbm_latency_s;
-  rt.cuda_s_per_op = 1.0 / (spec.fp32_flops_per_s() / 2.0 * coef.fp32_efficiency);
-  rt.tensor_s_per_flop = 1.0 / (spec.fp16_tensor_flops_per_s() * coef.tensor_efficiency);
   rt.l1_entries_per_byte = coef.l1_capacity_efficiency / p.row_bytes;
   rt.l2_entries = double(spec.l2_bytes) * coef.l2_capacity_efficiency /
                   (p.row_bytes * std::max(1.0, p.live_codebooks));

@@ -111,49 +111,12 @@ inline double wave_efficiency(std::int64_t blocks, std::int64_t slots) {
   return double(blocks) / double(waves * slots);
 }
 
-// Assumes a bandwidth-bound level saturates once `saturation` of the slots are busy: the factor
-// by which a partly filled wave stretches its time (>= 1).
-inline double bandwidth_wave_factor(double wave_eff, double saturation) {
-  if (wave_eff <= 0) return 1e30;
-  return std::max(1.0, saturation / wave_eff);
-}
-
-// Assumes Little's law: the bandwidth `warps` warps sustain with `bytes_in_flight_per_warp` bytes
-// outstanding each and `latency_s` round trip.
-inline double little_bandwidth(double warps, double bytes_in_flight_per_warp, double latency_s) {
-  return warps * bytes_in_flight_per_warp / latency_s;
-}
-
-// Assumes bytes move at `efficiency` x `bw_bytes_per_s`: seconds for a level.
-inline double level_time_s(double bytes, double bw_bytes_per_s, double efficiency) {
-  return bytes / (bw_bytes_per_s * efficiency);
-}
-
-// Assumes each global lookup waits the mean latency of where it hits and a warp overlaps
-// `in_flight` of them: seconds for `requests_per_warp` dependent global requests per warp.
-inline double lookup_latency_s(double requests_per_warp, double l1_hit, double l2_hit,
-                               double l1_latency_s, double l2_latency_s, double hbm_latency_s,
-                               double in_flight) {
-  const double mean =
-      l1_hit * l1_latency_s + (1 - l1_hit) * (l2_hit * l2_latency_s + (1 - l2_hit) * hbm_latency_s);
-  return requests_per_warp * mean / in_flight;
-}
-
 // Assumes register-resident entries are replicated in every thread as packed half2 (v/2 registers
 // per entry and codebook) and ptxas rounds allocations to 8: registers per thread.
 inline int regs_per_thread(int base_regs, int n_reg, int vec_size, int codebooks_per_thread) {
   const int regs_per_entry = std::max(1, vec_size / 2);
   const int r = base_regs + n_reg * regs_per_entry * codebooks_per_thread;
   return (r + 7) / 8 * 8;
-}
-
-// Assumes a register lookup is a binary select tree over the index bits, one select per level per
-// 32-bit register of the row: CUDA-core ops per lookup (0 when n_reg = 0).
-inline double reg_select_ops(int n_reg, int vec_size, double ops_per_level) {
-  if (n_reg <= 0) return 0.0;
-  int levels = 0;
-  while ((1 << levels) < n_reg) ++levels;
-  return double(std::max(1, levels)) * std::max(1, vec_size / 2) * ops_per_level;
 }
 
 // Assumes split partial results (fp32) are combined by atomic adds at L2, each a read and a write:
@@ -163,28 +126,11 @@ inline double reduction_bytes(double outputs, int splits) {
   return outputs * 4.0 * 2.0 * splits;
 }
 
-// Assumes a block stages its shared-memory codebook part from L2 before using it, with L2 bandwidth
-// shared evenly by the SMs (`sm_s_per_byte` = SMs / L2 bandwidth): the first wave's resident blocks
-// all wait for their fills, later blocks start staggered so only their own fill is exposed:
-// seconds exposed over `waves` waves.
-inline double fill_exposed_s(double fill_bytes_per_block, int blocks_per_sm, double waves,
-                             double sm_s_per_byte, double exposed_fraction) {
-  if (fill_bytes_per_block <= 0 || blocks_per_sm <= 0 || waves <= 0) return 0.0;
-  const double first_wave = fill_bytes_per_block * blocks_per_sm;  // all at once
-  const double later = (waves - 1.0) * fill_bytes_per_block;       // staggered
-  return (first_wave + std::max(0.0, later)) * sm_s_per_byte * exposed_fraction;
-}
-
 // Assumes no bank conflicts and every lane distinct or broadcast-free: the wavefronts one warp
 // request of `row_bytes`-wide rows needs (16-byte loads, 128 bytes per wavefront).
 inline double smem_ideal_wavefronts(int row_bytes) {
   const int width = std::clamp(row_bytes, 4, 16);
   return double(std::max(1, (row_bytes + 15) / 16) * std::max(1, 32 * width / 128));
-}
-
-// Assumes a fixed cost per kernel launch of which `overlap` is hidden by the previous kernel.
-inline double launch_time_s(int kernels, double launch_overhead_s, double overlap) {
-  return kernels * launch_overhead_s * (1.0 - overlap);
 }
 
 }  // namespace vqt

@@ -233,6 +233,13 @@ TEST(CostModel, CoefficientsRoundTripAndReject) {
   EXPECT_DOUBLE_EQ(back.l2_latency_s, 123e-9);
   EXPECT_THROW(ModelCoefficients::from_json("{\"hbm_efficiency\": 1.5}"), InputError);
   EXPECT_THROW(ModelCoefficients::from_json("{\"nonsense\": 1}"), InputError);
+  // Fields of earlier models (stored fits keep them) load and change nothing; to_json drops them.
+  for (const auto& name : ModelCoefficients::retired_coefficients()) {
+    const auto old =
+        ModelCoefficients::from_json("{\"" + name + "\": 0.5, \"hbm_efficiency\": 0.8}");
+    EXPECT_DOUBLE_EQ(old.hbm_efficiency, 0.8) << name;
+    EXPECT_EQ(old.to_json().find(name), std::string::npos) << name;
+  }
   EXPECT_THROW(ModelCoefficients::from_json("[1,2"), InputError);
   // Efficiency changes predictions in the right direction.
   const Problem pr = gemv("aqlm-3", 4096, 4096);
