@@ -14,7 +14,7 @@
 # call that runs out of time leaves what it wrote).
 set -u
 out=${OUT:-/tmp/out}; mkdir -p "$out"
-mkdir -p .device/main && tar -xJf .device/main.tar.xz -C .device/main
+tar -xJf .device/main.tar.xz -C .device   # the archive holds main/bin, main/lib
 export LD_LIBRARY_PATH=$PWD/.device/main/lib:/usr/local/cuda/lib64
 V=.device/main/bin/vqtune
 nvidia-smi --query-gpu=name,uuid,driver_version,clocks.sm,clocks.max.sm --format=csv,noheader > "$out/summary.txt"
