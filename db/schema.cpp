@@ -4,9 +4,11 @@
 #include <unistd.h>
 
 #include <array>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <functional>
+#include <thread>
 #include <vector>
 
 namespace vqt::db {
@@ -175,13 +177,48 @@ std::string hex32(std::uint32_t v) {
 
 // Checks the 100-byte SQLite header with plain reads. `hot_wal`: a non-empty -wal file exists, so
 // the header may be stale and identity/version are checked after opening instead.
-void check_header(const std::string& path, bool hot_wal) {
-  const std::int64_t size = file_size(path);
+// The first 100 bytes of `path` and its size, read together. While another process checkpoints
+// its WAL into the file, page 1 (the header with the page count) can be written before the file
+// has grown to that count: when a -wal or -shm file says another connection may be at work, a
+// size short of the header's count is read again (every 5 ms, up to 1 s) before it counts as
+// truncated.
+struct RawHeader {
+  std::array<unsigned char, 100> bytes{};
+  std::streamsize got = 0;
+  std::int64_t size = 0;
+};
+
+RawHeader read_raw_header(const std::string& path) {
+  RawHeader r;
   std::ifstream in(path, std::ios::binary);
   if (!in) throw DbFileError(path + ": cannot be read");
-  std::array<unsigned char, 100> h{};
-  in.read(reinterpret_cast<char*>(h.data()), 100);
-  const auto got = in.gcount();
+  in.read(reinterpret_cast<char*>(r.bytes.data()), 100);
+  r.got = in.gcount();
+  r.size = file_size(path);
+  return r;
+}
+
+bool short_of_header(const RawHeader& r) {
+  if (r.got < 100) return false;
+  std::int64_t page_size = (std::int64_t(r.bytes[16]) << 8) | r.bytes[17];
+  if (page_size == 1) page_size = 65536;
+  if (page_size < 512 || (page_size & (page_size - 1)) != 0) return false;
+  const std::uint32_t pages = be32(&r.bytes[28]);
+  const bool pages_valid = be32(&r.bytes[24]) == be32(&r.bytes[92]) && pages > 0;
+  return r.size % page_size != 0 || (pages_valid && r.size < std::int64_t(pages) * page_size);
+}
+
+void check_header(const std::string& path, bool hot_wal) {
+  RawHeader raw = read_raw_header(path);
+  if (!hot_wal && short_of_header(raw) && (exists(path + "-wal") || exists(path + "-shm"))) {
+    for (int i = 0; i < 200 && short_of_header(raw); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      raw = read_raw_header(path);
+    }
+  }
+  const std::int64_t size = raw.size;
+  const auto& h = raw.bytes;
+  const auto got = raw.got;
   static const char magic[] = "SQLite format 3";
   if (got < 16 || std::string(reinterpret_cast<const char*>(h.data()), 15) != magic || h[15] != 0)
     throw DbFileError(path + ": not an SQLite database (the file does not start with the " +
@@ -319,7 +356,7 @@ Connection open_database(const std::string& path, Access access, int busy_timeou
     return leave_no_trace(path, [&] {
       Connection conn(path, OpenFlags::create, busy_timeout_ms);
       initialise_or_migrate(conn, kSchemaVersion);
-      conn.exec("PRAGMA journal_mode = WAL");
+      conn.exec_retrying_busy("PRAGMA journal_mode = WAL");
       conn.exec(kSynchronous);
       return conn;
     });
@@ -349,7 +386,7 @@ Connection open_database(const std::string& path, Access access, int busy_timeou
     }
     Connection conn(path, OpenFlags::read_write, busy_timeout_ms);
     if (version < kSchemaVersion) initialise_or_migrate(conn, kSchemaVersion);
-    conn.exec("PRAGMA journal_mode = WAL");
+    conn.exec_retrying_busy("PRAGMA journal_mode = WAL");
     conn.exec(kSynchronous);
     return conn;
   });
@@ -362,7 +399,7 @@ void create_database_at_version(const std::string& path, int version) {
                      std::to_string(kSchemaVersion));
   Connection conn(path, OpenFlags::create);
   initialise_or_migrate(conn, version);
-  conn.exec("PRAGMA journal_mode = WAL");
+  conn.exec_retrying_busy("PRAGMA journal_mode = WAL");
 }
 
 }  // namespace vqt::db

@@ -101,6 +101,20 @@ void Connection::exec(const std::string& sql) {
   check(rc, db_, sql);
 }
 
+void Connection::exec_retrying_busy(const std::string& sql) {
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(busy_timeout_ms_);
+  for (int attempt = 0;; ++attempt) {
+    char* err = nullptr;
+    const int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err);
+    if (err) sqlite3_free(err);
+    if (rc == SQLITE_OK) return;
+    if ((rc & 0xff) != SQLITE_BUSY || std::chrono::steady_clock::now() > deadline)
+      check(rc, db_, sql);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1 + attempt % 10));
+  }
+}
+
 std::int64_t Connection::query_int(const std::string& sql) {
   Statement st(*this, sql);
   return st.step() ? st.get_int(0) : 0;

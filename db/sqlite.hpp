@@ -58,6 +58,10 @@ class Connection {
 
   // Runs one or more statements without results.
   void exec(const std::string& sql);
+  // The same, retried while SQLite answers SQLITE_BUSY, until the busy timeout: for statements
+  // the busy handler does not cover, such as PRAGMA journal_mode = WAL while another process
+  // holds the file (several writers racing to create it).
+  void exec_retrying_busy(const std::string& sql);
   // The first column of the first row of a query, as an integer (0 when there is no row).
   std::int64_t query_int(const std::string& sql);
   std::int64_t last_insert_rowid() const;
