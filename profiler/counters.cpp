@@ -10,6 +10,8 @@
 #include <cupti_profiler_target.h>
 #include <cupti_range_profiler.h>
 #include <cupti_target.h>
+
+#include "profiler/cupti_host.hpp"
 #endif
 
 #include <algorithm>
@@ -30,15 +32,6 @@ namespace {
 // Every CUPTI failure names the call; codes that mean "no counters here" (privileges, sandbox,
 // vGPU, MIG, another profiler) become CountersUnavailable with what to do; during set-up any
 // failure does (gVisor, for one, answers with generic errors).
-// A CUPTI parameter struct, zeroed, with its structSize set.
-template <class T>
-T zeroed_params(std::size_t struct_size) {
-  T p{};
-  p.structSize = struct_size;
-  return p;
-}
-#define VQT_PARAMS(T) zeroed_params<T>(T##_STRUCT_SIZE)
-
 void check(CUptiResult r, const char* call, bool setup) {
   if (r == CUPTI_SUCCESS) return;
   const char* text = nullptr;
@@ -121,12 +114,7 @@ struct CounterProfiler::Impl {
     VQT_CUPTI_SETUP(cuptiProfilerHostInitialize(&hi));
     return hi.pHostObject;
   }
-  static void free_host(CUpti_Profiler_Host_Object* h) {
-    if (!h) return;
-    auto p = VQT_PARAMS(CUpti_Profiler_Host_Deinitialize_Params);
-    p.pHostObject = h;
-    cuptiProfilerHostDeinitialize(&p);
-  }
+  static void free_host(CUpti_Profiler_Host_Object* h) { detail::free_host(h); }
   static CUptiResult add_metrics(CUpti_Profiler_Host_Object* h,
                                  const std::vector<std::string>& metric_names) {
     std::vector<const char*> ptrs;
@@ -138,15 +126,7 @@ struct CounterProfiler::Impl {
     return cuptiProfilerHostConfigAddMetrics(&add);
   }
 
-  bool metric_known(const std::string& name) const {
-    auto p = VQT_PARAMS(CUpti_Profiler_Host_GetMetricProperties_Params);
-    p.pHostObject = host;
-    p.pMetricName = name.c_str();
-    if (cuptiProfilerHostGetMetricProperties(&p) == CUPTI_SUCCESS) return true;
-    const std::string base = name.substr(0, name.find('.'));
-    p.pMetricName = base.c_str();
-    return cuptiProfilerHostGetMetricProperties(&p) == CUPTI_SUCCESS;
-  }
+  bool metric_known(const std::string& name) const { return detail::metric_known(host, name); }
 
   // Column of a metric in `names` (the evaluated order).
   std::size_t column(const std::string& name) const {
