@@ -198,20 +198,31 @@ RawHeader read_raw_header(const std::string& path) {
   return r;
 }
 
-bool short_of_header(const RawHeader& r) {
-  if (r.got < 100) return false;
+// The header's page size (0 when it is not a valid one) and page count.
+std::int64_t page_size_of(const RawHeader& r) {
   std::int64_t page_size = (std::int64_t(r.bytes[16]) << 8) | r.bytes[17];
   if (page_size == 1) page_size = 65536;
-  if (page_size < 512 || (page_size & (page_size - 1)) != 0) return false;
-  const std::uint32_t pages = be32(&r.bytes[28]);
+  return page_size < 512 || (page_size & (page_size - 1)) != 0 ? 0 : page_size;
+}
+std::uint32_t pages_of(const RawHeader& r) {
+  return be32(&r.bytes[28]);
+}
+
+// The file is not a whole number of pages, or (its page count valid and no WAL holding the rest)
+// shorter than the header's count.
+bool short_of_header(const RawHeader& r, bool hot_wal) {
+  const std::int64_t page_size = page_size_of(r);
+  if (r.got < 100 || page_size == 0) return false;
+  const std::uint32_t pages = pages_of(r);
   const bool pages_valid = be32(&r.bytes[24]) == be32(&r.bytes[92]) && pages > 0;
-  return r.size % page_size != 0 || (pages_valid && r.size < std::int64_t(pages) * page_size);
+  return r.size % page_size != 0 ||
+         (pages_valid && !hot_wal && r.size < std::int64_t(pages) * page_size);
 }
 
 void check_header(const std::string& path, bool hot_wal) {
   RawHeader raw = read_raw_header(path);
-  if (!hot_wal && short_of_header(raw) && (exists(path + "-wal") || exists(path + "-shm"))) {
-    for (int i = 0; i < 200 && short_of_header(raw); ++i) {
+  if (!hot_wal && short_of_header(raw, false) && (exists(path + "-wal") || exists(path + "-shm"))) {
+    for (int i = 0; i < 200 && short_of_header(raw, false); ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
       raw = read_raw_header(path);
     }
@@ -226,16 +237,13 @@ void check_header(const std::string& path, bool hot_wal) {
   if (got < 100)
     throw DbFileError(path + ": truncated SQLite database (" + std::to_string(size) +
                       " bytes, shorter than the 100-byte header)");
-  std::int64_t page_size = (std::int64_t(h[16]) << 8) | h[17];
-  if (page_size == 1) page_size = 65536;
-  if (page_size < 512 || (page_size & (page_size - 1)) != 0)
-    throw DbFileError(path + ": corrupt SQLite header (page size " + std::to_string(page_size) +
-                      ")");
-  const std::uint32_t pages = be32(&h[28]);
-  const bool pages_valid = be32(&h[24]) == be32(&h[92]) && pages > 0;
-  if (size % page_size != 0 || (pages_valid && !hot_wal && size < std::int64_t(pages) * page_size))
+  const std::int64_t page_size = page_size_of(raw);
+  if (page_size == 0)
+    throw DbFileError(path + ": corrupt SQLite header (page size " +
+                      std::to_string((int(h[16]) << 8) | h[17]) + ")");
+  if (short_of_header(raw, hot_wal))
     throw DbFileError(path + ": truncated SQLite database (" + std::to_string(size) +
-                      " bytes; the header says " + std::to_string(pages) + " pages of " +
+                      " bytes; the header says " + std::to_string(pages_of(raw)) + " pages of " +
                       std::to_string(page_size) + " bytes)");
   if (hot_wal) return;
   const std::uint32_t app_id = be32(&h[68]);

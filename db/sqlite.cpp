@@ -221,16 +221,8 @@ std::string Statement::column_name(int col) const {
 
 Transaction::Transaction(Connection& conn) : conn_(conn) {
   // The busy handler does not cover every BEGIN IMMEDIATE conflict (e.g. a WAL snapshot that must
-  // be refreshed), so retry here with a short sleep until the connection's busy timeout.
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::milliseconds(conn.busy_timeout_ms());
-  for (int attempt = 0;; ++attempt) {
-    const int rc = sqlite3_exec(conn.handle(), "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
-    if (rc == SQLITE_OK) return;
-    if ((rc & 0xff) != SQLITE_BUSY || std::chrono::steady_clock::now() > deadline)
-      check(rc, conn.handle(), "BEGIN IMMEDIATE");
-    std::this_thread::sleep_for(std::chrono::milliseconds(1 + attempt % 10));
-  }
+  // be refreshed), so retry with a short sleep until the connection's busy timeout.
+  conn.exec_retrying_busy("BEGIN IMMEDIATE");
 }
 
 Transaction::~Transaction() {
