@@ -169,6 +169,12 @@ po::options_description profile_flags() {
   return desc;
 }
 
+Format profile_format(const po::variables_map& vm) {
+  const Format f = chosen_format(vm);
+  if (f == Format::csv) throw InputError("--csv: not offered by profile (accepted: --json)");
+  return f;
+}
+
 ProfileArgs parse_profile_args(const po::variables_map& vm) {
   ProfileArgs a;
   const Op op = parse_op(vm["op"].as<std::string>());
@@ -200,8 +206,7 @@ ProfileArgs parse_profile_args(const po::variables_map& vm) {
   if (!(a.cap_s > 0 && a.cap_s <= 60)) throw InputError("--cap-s must be in (0, 60] seconds");
   a.device = vm["device"].as<int>();
   if (a.device < 0) throw InputError("--device must be >= 0");
-  a.format = chosen_format(vm);
-  if (a.format == Format::csv) throw InputError("--csv: not offered by profile (accepted: --json)");
+  a.format = profile_format(vm);
   return a;
 }
 

@@ -39,6 +39,9 @@ po::options_description profile_flags();
 // shaped like a metric (lower-case letters, digits, '_', '.', with a "__"), or more than 64.
 std::vector<std::string> parse_metric_list(const std::string& list, const std::string& flag);
 
+// --json or the table; --csv is an InputError (exit 2). For the profile run and --check-metrics.
+Format profile_format(const po::variables_map& vm);
+
 // Throws InputError naming the flag (exit 2).
 ProfileArgs parse_profile_args(const po::variables_map& vm);
 

@@ -37,8 +37,7 @@ int run_metric_check(const po::variables_map& vm) {
   // CUPTI spells chips in upper case (GH100); accept gh100 too.
   std::string chip = vm["chip"].as<std::string>();
   for (char& ch : chip) ch = char(std::toupper(static_cast<unsigned char>(ch)));
-  const Format format = chosen_format(vm);
-  if (format == Format::csv) throw InputError("--csv: not offered by profile (accepted: --json)");
+  const Format format = profile_format(vm);
 #ifdef VQT_CLI_HAS_CUDA
   std::vector<std::string> names;
   const bool given = vm.count("metrics") > 0;

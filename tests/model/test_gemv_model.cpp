@@ -3,9 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <fstream>
 #include <set>
-#include <sstream>
 #include <string>
 
 #include "model/detail/gemv_model.hpp"
@@ -37,6 +35,13 @@ Candidate placed(const PreparedProblem& p, int n_smem, int copies, int threads, 
   c.tile_n = 16 * threads / 32;
   c.split_k = split_k;
   return c;
+}
+
+// The GEMV coefficients fitted on the H100 and committed (bench/results/data); throws when the
+// file is missing or invalid.
+ModelCoefficients committed_h100_coefficients() {
+  return ModelCoefficients::load(std::string(VQT_SOURCE_DIR) +
+                                 "/bench/results/data/h100-gemv-coefficients.json");
 }
 
 }  // namespace
@@ -214,11 +219,7 @@ TEST(GemvModel, CalibratedASecondLatencyBoundBlockOnTheSmCostsLittle) {
   // 35.2 us, N 11008 (172 blocks, two on SM 0) 37.1 us: the second block's work hides in the
   // first's chain. With the committed coefficients the model's ratio stays under 1.10; the
   // session-8 model (p softening as warps leave) gave 1.17.
-  std::ifstream f(std::string(VQT_SOURCE_DIR) + "/bench/results/data/h100-gemv-coefficients.json");
-  ASSERT_TRUE(f.good());
-  std::stringstream text;
-  text << f.rdbuf();
-  const ModelCoefficients h100 = ModelCoefficients::from_json(text.str());
+  const ModelCoefficients h100 = committed_h100_coefficients();
   const PreparedProblem one = prep("aqlm-2x8", 16, 4096, 4096, h100);
   const PreparedProblem two = prep("aqlm-2x8", 16, 11008, 4096, h100);
   const double t1 = predict(one, placed(one, 256, 4, 128, 1)).time_s;
@@ -283,12 +284,7 @@ TEST(GemvModel, CalibratedRegisterTierWithOneWarpPerSchedulerIsTwiceTheAllShared
   // without the register tier, 208.7 us with 4 entries per level in registers (x2.06). With the
   // committed coefficients the model's ratio is above 1.7; session 9's (the select chain as
   // issue slots only) gave 1.42.
-  std::ifstream f(std::string(VQT_SOURCE_DIR) + "/bench/results/data/h100-gemv-coefficients.json");
-  ASSERT_TRUE(f.good());
-  std::stringstream text;
-  text << f.rdbuf();
-  const PreparedProblem p =
-      prep("aqlm-3", 16, 12288, 4096, ModelCoefficients::from_json(text.str()));
+  const PreparedProblem p = prep("aqlm-3", 16, 12288, 4096, committed_h100_coefficients());
   Candidate c = placed(p, 4096, 1, 128, 1);
   const double all_smem = predict(p, c).time_s;
   c.n_reg = 4;
