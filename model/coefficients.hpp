@@ -37,6 +37,8 @@ namespace vqt {
   X(l1_capacity_efficiency, 0.7, 0.0, 1.0, "share of free L1 that holds codebook rows (LRU)")    \
   X(x_line_wait_cycles, 0.0, 0.0, 10000.0,                                                       \
     "fused GEMV: chain cycles an L1 codebook lookup waits per x line of its chunk")              \
+  X(x_l1_miss_per_line, 0.0, 0.0, 1.0,                                                           \
+    "fused GEMV: share of x lines missing L1; in-order L1 lookups behind one wait for L2")       \
   X(l2_capacity_efficiency, 0.5, 0.0, 1.0, "share of L2 the codebook keeps against streams")     \
   X(l1_wavefronts_per_lookup, 1.0, 0.1, 8.0, "L1 wavefronts (128-B lines) per scattered lookup") \
   X(l1_miss_cost, 1.0, 0.0, 16.0, "extra L1 wavefronts a miss costs (fill)")                     \

@@ -137,7 +137,14 @@ void gemv_kernel_terms(const PreparedProblem& p, const Candidate& c, const Geome
   double lookup_lat_s = 0;
   const double any_global = any_of(t.global, lookups_chunk);
   if (t.global > 0) {
-    const double miss = c.l1_bypass ? 1.0 : any_of(1.0 - r.l1_hit, glob_lookups_chunk);
+    double miss = c.l1_bypass ? 1.0 : any_of(1.0 - r.l1_hit, glob_lookups_chunk);
+    // The global-only loop's lookups are L1 hits issued right behind the step's x loads, and
+    // L1 returns a warp's loads in order: a step whose x lines miss L1 holds them for the L2
+    // round trip (counted: the same hit rate at batch 16 and 1, longer L1TEX waits at 16;
+    // fitted 0.28 per line). Fitted with the tiered loop as well it goes to 0.02 and helps
+    // nothing: there the shared-memory lookups and the tier tests come between.
+    if (one_path && !c.l1_bypass)
+      miss = 1.0 - (1.0 - miss) * (1.0 - any_of(k.x_l1_miss_per_line, x_lines_step));
     const double l2_or_hbm = r.l2_hit * k.l2_latency_s + (1 - r.l2_hit) * k.hbm_latency_s;
     lookup_lat_s = any_global * (k.l1_latency_s + miss * (l2_or_hbm - k.l1_latency_s));
   }

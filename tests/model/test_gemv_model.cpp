@@ -373,6 +373,30 @@ TEST(GemvModel, ActivationLinesCostLsuAndDelayL1Lookups) {
   EXPECT_DOUBLE_EQ(at(wait, 16, 4096).latency_s, at(none, 16, 4096).latency_s);
 }
 
+TEST(GemvModel, XLinesMissingL1HoldTheGlobalOnlyLoopsLookupsForL2) {
+  // L1 returns a warp's loads in order: in the global-only loop a step whose x lines miss L1
+  // waits an L2 round trip even when its lookups hit (x_l1_miss_per_line, per line of the step:
+  // 16 at batch 16, 1 at batch 1). The tiered loop, the all-shared-memory loop and the bypass
+  // do not.
+  ModelCoefficients none, miss = none;
+  none.x_l1_miss_per_line = 0;
+  miss.x_l1_miss_per_line = 0.25;
+  auto lat = [&](const ModelCoefficients& k, std::int64_t batch, int n_smem, bool bypass) {
+    const PreparedProblem p = prep("aqlm-3", batch, 4096, 4096, k);
+    Candidate c = placed(p, n_smem, 1, 256, 1);
+    c.tile_m = batch >= 16 ? 16 : 1;
+    c.l1_bypass = bypass;
+    return predict(p, c).latency_s;
+  };
+  const double b16 = lat(miss, 16, 0, false) / lat(none, 16, 0, false);
+  const double b1 = lat(miss, 1, 0, false) / lat(none, 1, 0, false);
+  EXPECT_GT(b16, 1.05);
+  EXPECT_GT(b16 - 1.0, 2.0 * (b1 - 1.0));  // 1 - 0.75^16 = 99 % of steps against 25 %
+  EXPECT_DOUBLE_EQ(lat(miss, 16, 256, false), lat(none, 16, 256, false));
+  EXPECT_DOUBLE_EQ(lat(miss, 16, 4096, false), lat(none, 16, 4096, false));
+  EXPECT_DOUBLE_EQ(lat(miss, 16, 0, true), lat(none, 16, 0, true));
+}
+
 TEST(GemvModel, CopiesOfATableSeeFewerBroadcastsAndWaitForTheirBusiestGroup) {
   // Copy j of a shared-memory table serves lanes j, j + copies, ...: lanes that read one entry
   // from different copies cannot share a broadcast, so the distinct entries per bank group are
