@@ -1,5 +1,6 @@
 // vqtune measure: this GPU's ceilings (profiler/ceilings.hpp), printed and stored in the database
 // (tuner/ceilings_store.hpp) for the cost model to use in place of datasheet figures.
+#include <algorithm>
 #include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -57,11 +58,38 @@ int run_measure(const Args& args) {
   popt.device = vm["device"].as<int>();
   require_cuda_device(popt.device);
   popt.prefer_cupti = !vm.count("event-timer");
-  profiler::Profiler prof(popt);
-  const profiler::DeviceInfo info = profiler::device_info(popt.device);
   profiler::CeilingsOptions copt;
   copt.cap_s = cap_s;
-  if (vm.count("only")) copt.only = tuner::split_list(vm["only"].as<std::string>());
+  copt.only = vm.count("only") ? tuner::split_list(vm["only"].as<std::string>())
+                               : profiler::ceiling_names();
+  const auto& known = profiler::ceiling_names();
+  for (const auto& n : copt.only)
+    if (std::find(known.begin(), known.end(), n) == known.end())
+      throw InputError("unknown ceiling '" + n + "' (vqtune measure --help lists them)");
+  // The host launch cost as an application without a profiler pays it: CUPTI, once attached,
+  // adds 0.4-2 us per launch and most of the spread between processes (bench/results/
+  // gpu-check-2026-12-07-s11.md), and it stays attached. So with CUPTI as the timer, `launch`
+  // is measured first by an event-timer profiler, before the CUPTI one exists.
+  const auto launch_at = std::find(copt.only.begin(), copt.only.end(), "launch");
+  std::vector<profiler::Ceiling> launch_first;
+  std::size_t launch_index = 0;
+  if (popt.prefer_cupti && launch_at != copt.only.end()) {
+    launch_index = std::size_t(launch_at - copt.only.begin());
+    copt.only.erase(launch_at);
+    profiler::ProfilerOptions eopt = popt;
+    eopt.prefer_cupti = false;
+    profiler::Profiler before_cupti(eopt);
+    profiler::CeilingsOptions lopt = copt;
+    lopt.only = {"launch"};
+    std::cerr << "measure: launch first, before CUPTI attaches (event-timer profiler)\n";
+    launch_first = profiler::measure_ceilings(before_cupti, lopt, &std::cerr);
+    std::string& m = launch_first.front().method;
+    const std::string paused = ", CUPTI kernel records paused";  // nothing to pause here
+    if (const auto at = m.find(paused); at != std::string::npos) m.erase(at, paused.size());
+    m += ", measured before CUPTI attaches";
+  }
+  profiler::Profiler prof(popt);
+  const profiler::DeviceInfo info = profiler::device_info(popt.device);
 
   std::cerr << "measure: " << info.name << " (" << info.uuid << "), driver " << info.driver
             << ", CUDA " << info.cuda_version << ", timer " << to_string(prof.timer_kind());
@@ -74,7 +102,11 @@ int run_measure(const Args& args) {
                     : "off (" + (clocks ? clocks->unavailable_reason() : std::string("disabled")) +
                           ")")
             << "\n";
-  const auto result = profiler::measure_ceilings(prof, copt, &std::cerr);
+  std::vector<profiler::Ceiling> result;
+  if (!copt.only.empty()) result = profiler::measure_ceilings(prof, copt, &std::cerr);
+  if (!launch_first.empty())
+    result.insert(result.begin() + std::ptrdiff_t(std::min(launch_index, result.size())),
+                  launch_first.front());
 
   std::vector<tuner::MeasuredCeiling> rows;
   for (const auto& c : result)
