@@ -62,10 +62,7 @@ int run_measure(const Args& args) {
   copt.cap_s = cap_s;
   copt.only = vm.count("only") ? tuner::split_list(vm["only"].as<std::string>())
                                : profiler::ceiling_names();
-  const auto& known = profiler::ceiling_names();
-  for (const auto& n : copt.only)
-    if (std::find(known.begin(), known.end(), n) == known.end())
-      throw InputError("unknown ceiling '" + n + "' (vqtune measure --help lists them)");
+  profiler::check_ceiling_names(copt.only);  // before anything runs, `launch` first included
   // The host launch cost as an application without a profiler pays it: CUPTI, once attached,
   // adds 0.4-2 us per launch and most of the spread between processes (bench/results/
   // gpu-check-2026-12-07-s11.md), and it stays attached. So with CUPTI as the timer, `launch`
@@ -83,10 +80,7 @@ int run_measure(const Args& args) {
     lopt.only = {"launch"};
     std::cerr << "measure: launch first, before CUPTI attaches (event-timer profiler)\n";
     launch_first = profiler::measure_ceilings(before_cupti, lopt, &std::cerr);
-    std::string& m = launch_first.front().method;
-    const std::string paused = ", CUPTI kernel records paused";  // nothing to pause here
-    if (const auto at = m.find(paused); at != std::string::npos) m.erase(at, paused.size());
-    m += ", measured before CUPTI attaches";
+    launch_first.front().method += ", measured before CUPTI attaches";
   }
   profiler::Profiler prof(popt);
   const profiler::DeviceInfo info = profiler::device_info(popt.device);

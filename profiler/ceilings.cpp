@@ -176,16 +176,18 @@ void converge(Context& c, Ceiling& out, const std::function<double()>& sample_s,
 Ceiling launch_ceiling(Context& c) {
   warm_gpu(c, 200);
   constexpr int kLaunches = 256, kBatches = 5, kWarmup = 3;
+  const bool cupti = c.prof.timer_kind() == TimerKind::cupti;
   Ceiling out{"launch",
               0,
               "s",
-              "host time per launch of an empty kernel queued behind a held stream, fastest of 5 "
-              "batches of 256 per sample, CUPTI kernel records paused",
+              std::string("host time per launch of an empty kernel queued behind a held stream, "
+                          "fastest of 5 batches of 256 per sample") +
+                  (cupti ? ", CUPTI kernel records paused" : ""),
               {}};
   StreamHold hold;
   VQT_CUDA_CHECK(cudaStreamSynchronize(c.stream));
   const PinToCurrentCpu pin;
-  CuptiKernelRecordsPaused paused(c.prof.timer_kind() == TimerKind::cupti);
+  CuptiKernelRecordsPaused paused(cupti);
   auto batch_s = [&] {
     hold.hold(c.stream);
     const auto s0 = std::chrono::steady_clock::now();
@@ -463,15 +465,20 @@ const std::vector<std::string>& ceiling_names() {
   return names;
 }
 
+void check_ceiling_names(const std::vector<std::string>& names) {
+  const auto& known = ceiling_names();
+  for (const auto& n : names) {
+    if (std::find(known.begin(), known.end(), n) != known.end()) continue;
+    std::string accepted;
+    for (const auto& k : known) accepted += (accepted.empty() ? "" : ", ") + k;
+    throw InputError("unknown ceiling '" + n + "' (accepted: " + accepted + ")");
+  }
+}
+
 std::vector<Ceiling> measure_ceilings(Profiler& prof, const CeilingsOptions& opt,
                                       std::ostream* progress) {
   std::vector<std::string> todo = opt.only.empty() ? ceiling_names() : opt.only;
-  for (const auto& n : todo)
-    if (std::find(ceiling_names().begin(), ceiling_names().end(), n) == ceiling_names().end())
-      throw InputError("unknown ceiling '" + n +
-                       "' (accepted: hbm_read, hbm_write, hbm_copy, "
-                       "l2_read, smem_read, fp32_fma, fp16_tensor, pcie_h2d, pcie_d2h, "
-                       "zero_copy_read, empty_kernel, launch_gpu, launch_graph, launch)");
+  check_ceiling_names(todo);
   Context c{prof, device_info(prof.options().device), {}, nullptr, nullptr, 0};
   c.rule.target_rel_stdev = opt.target_rel_stdev;
   c.rule.short_target_rel_stdev = std::max(opt.target_rel_stdev, 0.02);

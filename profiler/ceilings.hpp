@@ -60,6 +60,8 @@ DeviceInfo device_info(int device);
 
 // All ceiling names in measuring order.
 const std::vector<std::string>& ceiling_names();
+// InputError naming the first of `names` that is not a ceiling, and the accepted ones.
+void check_ceiling_names(const std::vector<std::string>& names);
 
 struct CeilingsOptions {
   std::vector<std::string> only;  // empty: all; else these names (InputError on an unknown one)
