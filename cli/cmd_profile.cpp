@@ -94,6 +94,7 @@ int run_profile(const ProfileArgs& a) {
   require_cuda_device(a.device);
   profiler::ProfilerOptions popt;
   popt.device = a.device;
+  popt.data_sets = a.data_sets;
   profiler::Profiler prof(popt);
   const profiler::DeviceInfo info = profiler::device_info(a.device);
   const std::string spec_key = tuner::detect_spec_key(info.cc_major, info.cc_minor, info.sm_count,
@@ -168,6 +169,7 @@ int run_profile(const ProfileArgs& a) {
     h.timer += " (CUPTI not used: " + prof.cupti_fallback_reason() + ")";
   h.rel_stdev = t.rel_stdev;
   h.samples = t.count;
+  h.set_median_s = t.set_median_s;
   h.compulsory_hbm_bytes = prep.compulsory_hbm_bytes;
   h.note = range_note(a.problem, cand);
 

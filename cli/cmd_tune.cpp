@@ -97,6 +97,7 @@ int run_tune(const Args& args) {
       "rank with these model coefficients (JSON, e.g. bench/results/data/h100-coefficients.json "
       "fitted on another H100) and store them in the database for this GPU class")(
       "device", po::value<int>()->default_value(0), "CUDA device index");
+  add_data_sets_flag(desc);
   const auto vm = parse(args, desc);
   if (vm.count("help")) {
     std::cout << desc << "\n";
@@ -126,6 +127,7 @@ int run_tune(const Args& args) {
   const std::vector<Problem> problems = tuner::shard_problems(suite, shard);
   const double cap_s = vm["cap-s"].as<double>();
   if (!(cap_s > 0 && cap_s <= 60)) throw InputError("--cap-s must be in (0, 60] seconds");
+  const int data_sets = data_sets_flag(vm);
   const std::string strategy = vm["strategy"].as<std::string>();
   if (strategy != "exhaustive" && strategy != "model-top-k" && strategy != "random")
     throw InputError("--strategy: unknown '" + strategy +
@@ -141,6 +143,7 @@ int run_tune(const Args& args) {
 
   profiler::ProfilerOptions popt;
   popt.device = vm["device"].as<int>();
+  popt.data_sets = data_sets;
   require_cuda_device(popt.device);
   profiler::Profiler prof(popt);
   const profiler::DeviceInfo info = profiler::device_info(popt.device);
@@ -187,7 +190,8 @@ int run_tune(const Args& args) {
   meas.add(Op::attention_decode, &attention);
   std::cerr << "tune: " << problems.size() << " problems (shard " << shard.index << "/"
             << shard.count << " of " << suite.size() << ") on " << info.name << ", timer "
-            << to_string(prof.timer_kind()) << ", strategy " << s.strategy << ", ceilings "
+            << to_string(prof.timer_kind()) << ", " << data_sets << " data set(s), strategy "
+            << s.strategy << ", ceilings "
             << (model.measured_ceilings ? "measured" : "datasheet (run vqtune measure first)")
             << "\n";
   const auto t0 = std::chrono::steady_clock::now();

@@ -62,4 +62,18 @@ Format chosen_format(const po::variables_map& vm) {
   return Format::table;
 }
 
+void add_data_sets_flag(po::options_description& desc) {
+  desc.add_options()("data-sets", po::value<int>()->default_value(kDefaultDataSets),
+                     "copies of each problem's data (separate allocations) that a candidate is "
+                     "timed over; its time is their mean");
+}
+
+int data_sets_flag(const po::variables_map& vm) {
+  const int n = vm["data-sets"].as<int>();
+  if (n < 1 || n > kMaxDataSets)
+    throw InputError("--data-sets: " + std::to_string(n) + " is out of range (accepted: 1.." +
+                     std::to_string(kMaxDataSets) + ")");
+  return n;
+}
+
 }  // namespace vqt::cli

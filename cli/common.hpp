@@ -29,4 +29,11 @@ po::variables_map parse(const Args& args, const po::options_description& desc,
 void add_format_flags(po::options_description& desc);
 Format chosen_format(const po::variables_map& vm);
 
+// --data-sets (tune, profile): copies of each problem's device data that a candidate is timed
+// over (profiler/profiler.hpp: data sets); 1..kMaxDataSets, else InputError.
+constexpr int kDefaultDataSets = 4;
+constexpr int kMaxDataSets = 64;
+void add_data_sets_flag(po::options_description& desc);
+int data_sets_flag(const po::variables_map& vm);
+
 }  // namespace vqt::cli

@@ -166,6 +166,7 @@ po::options_description profile_flags() {
       "chip", po::value<std::string>(),
       "with --check-metrics: the chip as CUPTI names it, e.g. GH100 (H100, H200), GA100 (A100)");
   add_format_flags(desc);
+  add_data_sets_flag(desc);
   return desc;
 }
 
@@ -204,6 +205,7 @@ ProfileArgs parse_profile_args(const po::variables_map& vm) {
   a.seed = vm["seed"].as<std::uint64_t>();
   a.cap_s = vm["cap-s"].as<double>();
   if (!(a.cap_s > 0 && a.cap_s <= 60)) throw InputError("--cap-s must be in (0, 60] seconds");
+  a.data_sets = data_sets_flag(vm);
   a.device = vm["device"].as<int>();
   if (a.device < 0) throw InputError("--device must be >= 0");
   a.format = profile_format(vm);

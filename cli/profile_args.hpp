@@ -28,6 +28,7 @@ struct ProfileArgs {
   std::string db;
   std::uint64_t seed = 1;
   double cap_s = 1.0;
+  int data_sets = kDefaultDataSets;
   int device = 0;
   Format format = Format::table;
 };

@@ -1,5 +1,6 @@
 #include "cli/profile_report.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <iomanip>
 #include <sstream>
@@ -147,6 +148,16 @@ std::string format_value(double v, const std::string& unit) {
   return os.str();
 }
 
+std::string data_sets_line(const std::vector<double>& set_median_s) {
+  if (set_median_s.size() < 2) return "";
+  const auto [lo, hi] = std::minmax_element(set_median_s.begin(), set_median_s.end());
+  std::ostringstream os;
+  os << set_median_s.size() << " copies of the data, medians " << std::fixed
+     << std::setprecision(2) << *lo * 1e6 << " to " << *hi * 1e6 << " us (spread "
+     << 100 * (*hi / *lo - 1) << " %)";
+  return os.str();
+}
+
 void print_profile_table(std::ostream& os, const ProfileHeader& h,
                          const std::vector<ProfileRow>& rows, const profiler::Counts* counts) {
   os << "problem:   " << h.problem << "\n";
@@ -157,6 +168,8 @@ void print_profile_table(std::ostream& os, const ProfileHeader& h,
   std::ostringstream rs;
   rs << std::fixed << std::setprecision(2) << 100 * h.rel_stdev << " %";
   os << "timer:     " << h.timer << ", " << h.samples << " samples, rel stdev " << rs.str() << "\n";
+  if (const std::string sets = data_sets_line(h.set_median_s); !sets.empty())
+    os << "data sets: " << sets << "; the time is their mean\n";
   if (!h.counters_error.empty())
     os << "counters:  not read: " << h.counters_error << "\n";
   else
@@ -202,6 +215,7 @@ nlohmann::json profile_json(const ProfileHeader& h, const std::vector<ProfileRow
   j["timer"] = h.timer;
   j["rel_stdev"] = h.rel_stdev;
   j["samples"] = h.samples;
+  j["set_median_s"] = h.set_median_s;
   j["compulsory_hbm_bytes"] = h.compulsory_hbm_bytes;
   if (!h.note.empty()) j["note"] = h.note;
   if (!h.row_notes.empty()) j["row_notes"] = h.row_notes;

@@ -85,6 +85,7 @@ struct ProfileHeader {
   std::string timer;             // "cupti" / "cuda_event (CUPTI not used: ...)"
   double rel_stdev = 0;
   long long samples = 0;
+  std::vector<double> set_median_s;  // per data set (tuner::TrialResult); a line when > 1
   double compulsory_hbm_bytes = 0;  // the model's compulsory bytes (codes, codebooks, x, y)
   std::string counters;             // "user replay, 3 passes, chip gh100" (empty: not read)
   std::vector<std::string> unavailable_metrics;
@@ -92,6 +93,10 @@ struct ProfileHeader {
   std::string note;                    // range_note(): printed (and in JSON) only when not empty
   std::vector<std::string> row_notes;  // row_notes(): printed under the table, "row_notes" in JSON
 };
+
+// The data-set line: "4 copies of the data, medians 41.20 to 41.95 us (spread 1.82 %)"; empty for
+// fewer than two sets.
+std::string data_sets_line(const std::vector<double>& set_median_s);
 
 // One value in its unit, e.g. "17.07 MB", "25.47 us", "2.12x", "25.0 %", "1.234 M".
 std::string format_value(double v, const std::string& unit);

@@ -5,6 +5,15 @@
 // the L2 size, outside the timed region), read the SM clock, time one region, read the clock
 // again; until the Convergence rule (stats.hpp) stops. The sample is the region's busy time (sum
 // of GPU activity durations under CUPTI, or the event pair's time), its gaps are kept beside it.
+//
+// Data sets: where a buffer lands in physical memory (which L2 slices and DRAM channels its lines
+// hash to) moves a kernel's time by a few per cent, and a small hot buffer read through L2 (a
+// codebook behind an L1 bypass) by up to 28 % (H100, bench/results/gpu-check-2026-12-07-s11.md). One
+// process sees one placement per allocation, so the same candidate timed in two processes
+// differs by that much. measure(sets) takes one launch per copy of the data (identical contents,
+// separate allocations) and makes one sample the mean of one cold launch of each copy, each after
+// its own flush, in its own timed region: a process then measures the mean over several
+// placements, and the convergence rule sees only the noise within them.
 #pragma once
 
 #include <cuda_runtime_api.h>
@@ -13,6 +22,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "profiler/clock_monitor.hpp"
 #include "profiler/stats.hpp"
@@ -26,6 +36,10 @@ struct ProfilerOptions {
   bool flush_l2 = true;
   int warmup_runs = 2;
   bool watch_clocks = true;  // NVML; samples taken at a dropped SM clock are discarded
+  // Copies of each problem's data that the tuner's measurers allocate and time over
+  // (measure(sets)); 1: one allocation, the time of wherever it landed. `vqtune tune` and
+  // `vqtune profile` default to cli::kDefaultDataSets.
+  int data_sets = 1;
 };
 
 struct Measurement {
@@ -41,6 +55,9 @@ struct Measurement {
   StopReason stop = StopReason::not_yet;
   double elapsed_s = 0;     // wall time of the whole measurement
   double sm_clock_mhz = 0;  // median SM clock of the kept samples (0: unknown)
+  // Per data set (measure(sets)): the median of its launches' busy times over the kept samples;
+  // one entry for a single launch. Their spread is the placement's effect on this kernel.
+  std::vector<double> set_median_s;
   bool converged() const { return stop == StopReason::converged; }
 };
 
@@ -62,6 +79,10 @@ class Profiler {
 
   // `flush_l2 = false` keeps the cache warm (the L2 ceiling measures exactly that).
   Measurement measure(const LaunchFn& launch, const ConvergenceRule& rule = {},
+                      cudaStream_t stream = nullptr, bool flush_l2 = true);
+  // One launch per data set (see the header comment); a sample is their mean busy time. Every set
+  // is warmed up. Throws vqt::Error on an empty list.
+  Measurement measure(const std::vector<LaunchFn>& sets, const ConvergenceRule& rule = {},
                       cudaStream_t stream = nullptr, bool flush_l2 = true);
 
   // Building blocks for callers that run their own loop (bench harness).

@@ -17,16 +17,20 @@
 
 namespace vqt::tuner {
 
+struct AttentionDataSet {
+  DeviceBuffer<std::uint8_t> kc, vc;
+  DeviceBuffer<std::uint16_t> kb, vb, q, out;
+  DeviceBuffer<std::uint8_t> ws;
+};
+
 struct AttentionMeasurer::Data {
   Problem problem;
   AttentionShape shape;
   std::vector<double> cdf;
   std::vector<Candidate> space;
   bool built = false;
-  std::vector<double> ref;  // [batch][q_heads][head_dim]
-  DeviceBuffer<std::uint8_t> kc, vc;
-  DeviceBuffer<std::uint16_t> kb, vb, q, out;
-  DeviceBuffer<std::uint8_t> ws;
+  std::vector<double> ref;           // [batch][q_heads][head_dim]
+  std::vector<AttentionDataSet> sets;  // copies of the device data (profiler.hpp: data sets)
 };
 
 AttentionMeasurer::AttentionMeasurer(profiler::Profiler& prof,
@@ -96,18 +100,23 @@ void AttentionMeasurer::materialize(Data& d) {
         vp[dst] = kv.v_codes[src];
       }
   });
-  d.kc = DeviceBuffer<std::uint8_t>(kp);
-  d.vc = DeviceBuffer<std::uint8_t>(vp);
-  d.kb = DeviceBuffer<std::uint16_t>(
-      pack_cq_codebooks(kv.k_codebooks.data(), p.kv_heads, groups, p.vq.vec_size));
-  d.vb = DeviceBuffer<std::uint16_t>(
-      pack_cq_codebooks(kv.v_codebooks.data(), p.kv_heads, groups, p.vq.vec_size));
-  d.q = DeviceBuffer<std::uint16_t>(qh);
-  d.out = DeviceBuffer<std::uint16_t>(qh.size());
+  const std::vector<std::uint16_t> kb =
+      pack_cq_codebooks(kv.k_codebooks.data(), p.kv_heads, groups, p.vq.vec_size);
+  const std::vector<std::uint16_t> vb =
+      pack_cq_codebooks(kv.v_codebooks.data(), p.kv_heads, groups, p.vq.vec_size);
   std::size_t ws = 0;
   for (const Candidate& c : d.space)
     ws = std::max(ws, attention_workspace_bytes(s, attention_params_from(c)));
-  d.ws = DeviceBuffer<std::uint8_t>(ws);
+  d.sets.resize(std::size_t(prof_.options().data_sets));
+  for (AttentionDataSet& set : d.sets) {
+    set.kc = DeviceBuffer<std::uint8_t>(kp);
+    set.vc = DeviceBuffer<std::uint8_t>(vp);
+    set.kb = DeviceBuffer<std::uint16_t>(kb);
+    set.vb = DeviceBuffer<std::uint16_t>(vb);
+    set.q = DeviceBuffer<std::uint16_t>(qh);
+    set.out = DeviceBuffer<std::uint16_t>(qh.size());
+    set.ws = DeviceBuffer<std::uint8_t>(ws);
+  }
   d.built = true;
   setup_s_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
@@ -118,14 +127,15 @@ void AttentionMeasurer::perturb_reference(double factor) {
   for (auto& r : d_->ref) r *= factor;
 }
 
-profiler::LaunchFn AttentionMeasurer::launch_of(const Candidate& c) {
+profiler::LaunchFn AttentionMeasurer::launch_of(const Candidate& c, std::size_t set) {
   Data& d = *d_;
+  AttentionDataSet& m = d.sets.at(set);
   const AttentionParams params = attention_params_from(c);
   const std::size_t need = attention_workspace_bytes(d.shape, params);
-  if (need > d.ws.bytes()) d.ws = DeviceBuffer<std::uint8_t>(need);
-  const CqKvView kv{d.kc.get(), d.vc.get(), d.kb.get(), d.vb.get()};
-  return [shape = d.shape, params, q = d.q.get(), kv, out = d.out.get(), ws = d.ws.get(),
-          ws_bytes = d.ws.bytes()](cudaStream_t s) {
+  if (need > m.ws.bytes()) m.ws = DeviceBuffer<std::uint8_t>(need);
+  const CqKvView kv{m.kc.get(), m.vc.get(), m.kb.get(), m.vb.get()};
+  return [shape = d.shape, params, q = m.q.get(), kv, out = m.out.get(), ws = m.ws.get(),
+          ws_bytes = m.ws.bytes()](cudaStream_t s) {
     return attention_decode_cq(shape, params, q, kv, out, ws, ws_bytes, s);
   };
 }
@@ -135,7 +145,7 @@ profiler::LaunchFn AttentionMeasurer::launch_fn(const Candidate& c) {
   if (!d_->built) materialize(*d_);
   const AttentionSupport ok = can_implement_attention(d_->shape, attention_params_from(c));
   if (!ok) throw InputError("candidate " + c.key() + " cannot run: " + ok.reason);
-  return launch_of(c);
+  return launch_of(c, 0);
 }
 
 TrialResult AttentionMeasurer::measure(const Candidate& c) {
@@ -146,16 +156,24 @@ TrialResult AttentionMeasurer::measure(const Candidate& c) {
   const AttentionSupport ok = can_implement_attention(d.shape, params);
   if (!ok) return refused_trial(c, ok.reason);
   TrialSteps steps;
-  steps.launch = launch_of(c);
+  for (std::size_t i = 0; i < d.sets.size(); ++i) steps.launches.push_back(launch_of(c, i));
   const std::size_t need = attention_workspace_bytes(d.shape, params);
   steps.poison = [&] {
-    d.out.fill_bytes(0xFF);
-    if (need > 0) VQT_CUDA_CALL(cudaMemset(d.ws.get(), 0xFF, need));
+    for (AttentionDataSet& m : d.sets) {
+      m.out.fill_bytes(0xFF);
+      if (need > 0) VQT_CUDA_CALL(cudaMemset(m.ws.get(), 0xFF, need));
+    }
   };
   steps.check = [&] {
-    const std::vector<std::uint16_t> y = d.out.download();
-    const OutputCheck chk = check_half_output(y.data(), d.ref, kMaxRelError);
-    return OutputVerdict{chk.ok, chk.detail};
+    for (std::size_t i = 0; i < d.sets.size(); ++i) {
+      const std::vector<std::uint16_t> y = d.sets[i].out.download();
+      const OutputCheck chk = check_half_output(y.data(), d.ref, kMaxRelError);
+      if (!chk.ok)
+        return OutputVerdict{false, chk.detail + (d.sets.size() > 1
+                                                      ? " (data set " + std::to_string(i) + ")"
+                                                      : std::string())};
+    }
+    return OutputVerdict{true, ""};
   };
   return time_trial(prof_, rule_, c, steps);
 }

@@ -61,7 +61,8 @@ class AttentionMeasurer : public Measurer {
   Data* d_ = nullptr;
   double setup_s_ = 0;
   void materialize(Data& d);
-  profiler::LaunchFn launch_of(const Candidate& c);  // grows the workspace when `c` needs more
+  // On data set `set`; grows that set's workspace when `c` needs more.
+  profiler::LaunchFn launch_of(const Candidate& c, std::size_t set);
 };
 
 }  // namespace vqt::tuner

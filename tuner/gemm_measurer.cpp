@@ -20,6 +20,12 @@
 
 namespace vqt::tuner {
 
+struct GemmDataSet {
+  DeviceBuffer<std::uint8_t> lo, hi;
+  DeviceBuffer<std::uint16_t> cb, x, y;
+  DeviceBuffer<std::uint8_t> ws;
+};
+
 struct GemmMeasurer::Data {
   Problem problem;
   GemvFormat format;
@@ -30,9 +36,7 @@ struct GemmMeasurer::Data {
   std::vector<std::int64_t> tokens;  // checked tokens
   std::vector<double> ref;           // [tokens.size()][n], fp64
   std::vector<std::size_t> y_index;  // positions of ref's values in y
-  DeviceBuffer<std::uint8_t> lo, hi;
-  DeviceBuffer<std::uint16_t> cb, x, y;
-  DeviceBuffer<std::uint8_t> ws;
+  std::vector<GemmDataSet> sets;     // copies of the device data (profiler.hpp: data sets)
 };
 
 GemmMeasurer::GemmMeasurer(profiler::Profiler& prof, const profiler::ConvergenceRule& rule,
@@ -104,15 +108,18 @@ void GemmMeasurer::materialize(Data& d) {
 
   const GemvHostPack pack = pack_for_gemv(w);
   d.format = pack.format;
-  d.lo = DeviceBuffer<std::uint8_t>(pack.lo);
-  d.hi = DeviceBuffer<std::uint8_t>(pack.hi);
-  d.cb = DeviceBuffer<std::uint16_t>(pack.codebooks);
-  d.x = DeviceBuffer<std::uint16_t>(xh);
-  d.y = DeviceBuffer<std::uint16_t>(std::size_t(p.m * p.n));
   std::size_t ws = 0;
   for (const Candidate& c : d.space)
     ws = std::max(ws, gemm_workspace_bytes(d.format, p.m, gemm_params_from(c)));
-  d.ws = DeviceBuffer<std::uint8_t>(ws);
+  d.sets.resize(std::size_t(prof_.options().data_sets));
+  for (GemmDataSet& set : d.sets) {
+    set.lo = DeviceBuffer<std::uint8_t>(pack.lo);
+    set.hi = DeviceBuffer<std::uint8_t>(pack.hi);
+    set.cb = DeviceBuffer<std::uint16_t>(pack.codebooks);
+    set.x = DeviceBuffer<std::uint16_t>(xh);
+    set.y = DeviceBuffer<std::uint16_t>(std::size_t(p.m * p.n));
+    set.ws = DeviceBuffer<std::uint8_t>(ws);
+  }
   d.built = true;
   setup_s_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
@@ -139,19 +146,20 @@ void GemmMeasurer::ensure_built() {
   }
 }
 
-profiler::LaunchFn GemmMeasurer::launch_of(const Candidate& c) const {
+profiler::LaunchFn GemmMeasurer::launch_of(const Candidate& c, std::size_t set) const {
   const Data& d = *d_;
+  const GemmDataSet& m = d.sets.at(set);
   const GemmParams params = gemm_params_from(c);
   VqGemmArgs a;
   a.format = d.format;
-  a.codes_lo = d.lo.get();
-  a.codes_hi = d.hi.size() ? d.hi.get() : nullptr;
-  a.codebooks = d.cb.get();
-  a.x = d.x.get();
-  a.y = d.y.get();
+  a.codes_lo = m.lo.get();
+  a.codes_hi = m.hi.size() ? m.hi.get() : nullptr;
+  a.codebooks = m.cb.get();
+  a.x = m.x.get();
+  a.y = m.y.get();
   a.m = d.problem.m;
-  a.workspace = d.ws.get();
-  a.workspace_bytes = d.ws.bytes();
+  a.workspace = m.ws.get();
+  a.workspace_bytes = m.ws.bytes();
   a.cublas = static_cast<cublasHandle_t>(cublas_);
   return [a, params](cudaStream_t s) { return vq_gemm(a, params, s); };
 }
@@ -161,10 +169,12 @@ void GemmMeasurer::reset_workspace(const Candidate& c, bool poison_partials) {
   const GemmParams params = gemm_params_from(c);
   const std::size_t need = gemm_workspace_bytes(d.format, d.problem.m, params);
   if (need == 0) return;
-  if (poison_partials) VQT_CUDA_CALL(cudaMemset(d.ws.get(), 0xFF, need));
-  if (params.strategy == GemmStrategy::fused_regs && params.split_k > 1) {
-    const std::size_t off = gemm_counters_offset(d.format, d.problem.m, params);
-    VQT_CUDA_CALL(cudaMemset(d.ws.get() + off, 0, need - off));
+  for (const GemmDataSet& m : d.sets) {
+    if (poison_partials) VQT_CUDA_CALL(cudaMemset(m.ws.get(), 0xFF, need));
+    if (params.strategy == GemmStrategy::fused_regs && params.split_k > 1) {
+      const std::size_t off = gemm_counters_offset(d.format, d.problem.m, params);
+      VQT_CUDA_CALL(cudaMemset(m.ws.get() + off, 0, need - off));
+    }
   }
 }
 
@@ -175,7 +185,7 @@ profiler::LaunchFn GemmMeasurer::launch_fn(const Candidate& c) {
       can_implement_gemm(d_->format, d_->problem.m, gemm_params_from(c), d_->dev);
   if (!why.empty()) throw InputError("candidate " + c.key() + " cannot run: " + why);
   reset_workspace(c, false);  // split-k arrival counters at zero (every call leaves them so)
-  return launch_of(c);
+  return launch_of(c, 0);
 }
 
 TrialResult GemmMeasurer::measure(const Candidate& c) {
@@ -185,17 +195,23 @@ TrialResult GemmMeasurer::measure(const Candidate& c) {
   const std::string why = can_implement_gemm(d.format, d.problem.m, gemm_params_from(c), d.dev);
   if (!why.empty()) return refused_trial(c, why);
   TrialSteps steps;
-  steps.launch = launch_of(c);
+  for (std::size_t i = 0; i < d.sets.size(); ++i) steps.launches.push_back(launch_of(c, i));
   // NaN output, garbage split-k partials, zeroed arrival counters (every call leaves them zero
   // again, so the timed calls need no reset).
   steps.poison = [&] {
-    d.y.fill_bytes(0xFF);
+    for (GemmDataSet& m : d.sets) m.y.fill_bytes(0xFF);
     reset_workspace(c, true);
   };
   steps.check = [&] {
-    const std::vector<std::uint16_t> y = d.y.download();
-    const OutputCheck chk = check_half_output(y.data(), d.ref, kMaxRelError, d.y_index);
-    return OutputVerdict{chk.ok, chk.detail};
+    for (std::size_t i = 0; i < d.sets.size(); ++i) {
+      const std::vector<std::uint16_t> y = d.sets[i].y.download();
+      const OutputCheck chk = check_half_output(y.data(), d.ref, kMaxRelError, d.y_index);
+      if (!chk.ok)
+        return OutputVerdict{false, chk.detail + (d.sets.size() > 1
+                                                      ? " (data set " + std::to_string(i) + ")"
+                                                      : std::string())};
+    }
+    return OutputVerdict{true, ""};
   };
   return time_trial(prof_, rule_, c, steps);
 }

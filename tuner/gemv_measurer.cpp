@@ -34,13 +34,18 @@ struct DevMem {
 
 }  // namespace
 
+// One copy of a problem's device data (profiler.hpp: data sets).
+struct GemvDataSet {
+  std::unique_ptr<DevMem> lo, hi, cb, x, y, ws;
+};
+
 struct GemvMeasurer::Data {
   std::string key;  // vq key + n + k: what the reference was computed for
   Problem problem;
   GemvFormat format;
   std::vector<double> cdf;
   std::vector<double> ref;  // [16][n], fp64
-  std::unique_ptr<DevMem> lo, hi, cb, x, y, ws;
+  std::vector<GemvDataSet> sets;
   GemvDevice dev;
 };
 
@@ -109,21 +114,23 @@ void GemvMeasurer::materialize(Data& d) {
 
   const GemvHostPack pack = pack_for_gemv(t);
   d.format = pack.format;
-  d.lo = std::make_unique<DevMem>(pack.lo.size());
-  d.hi = std::make_unique<DevMem>(pack.hi.size());
-  d.cb = std::make_unique<DevMem>(pack.codebooks.size() * 2);
-  VQT_CUDA_CALL(cudaMemcpy(d.lo->p, pack.lo.data(), pack.lo.size(), cudaMemcpyHostToDevice));
-  if (!pack.hi.empty())
-    VQT_CUDA_CALL(cudaMemcpy(d.hi->p, pack.hi.data(), pack.hi.size(), cudaMemcpyHostToDevice));
-  VQT_CUDA_CALL(cudaMemcpy(d.cb->p, pack.codebooks.data(), pack.codebooks.size() * 2,
-                           cudaMemcpyHostToDevice));
   std::vector<std::uint16_t> xh(x.size());
   for (std::size_t i = 0; i < x.size(); ++i) xh[i] = float_to_half_bits(x[i]);
-  d.x = std::make_unique<DevMem>(xh.size() * 2);
-  VQT_CUDA_CALL(cudaMemcpy(d.x->p, xh.data(), xh.size() * 2, cudaMemcpyHostToDevice));
-  d.y = std::make_unique<DevMem>(std::size_t(kGemvMaxBatch * p.n) * 2);
-  d.ws = std::make_unique<DevMem>(gemv_workspace_bytes(d.format));
-  VQT_CUDA_CALL(cudaMemset(d.ws->p, 0, d.ws->bytes));
+  const auto upload = [](const void* host, std::size_t bytes) {
+    auto m = std::make_unique<DevMem>(bytes);
+    if (bytes) VQT_CUDA_CALL(cudaMemcpy(m->p, host, bytes, cudaMemcpyHostToDevice));
+    return m;
+  };
+  d.sets.resize(std::size_t(prof_.options().data_sets));
+  for (GemvDataSet& set : d.sets) {
+    set.lo = upload(pack.lo.data(), pack.lo.size());
+    set.hi = upload(pack.hi.data(), pack.hi.size());
+    set.cb = upload(pack.codebooks.data(), pack.codebooks.size() * 2);
+    set.x = upload(xh.data(), xh.size() * 2);
+    set.y = std::make_unique<DevMem>(std::size_t(kGemvMaxBatch * p.n) * 2);
+    set.ws = std::make_unique<DevMem>(gemv_workspace_bytes(d.format));
+    VQT_CUDA_CALL(cudaMemset(set.ws->p, 0, set.ws->bytes));
+  }
 }
 
 bool GemvMeasurer::implementable(const Candidate& c) const {
@@ -171,37 +178,45 @@ OutputVerdict check_output(const std::vector<std::uint16_t>& y, const std::vecto
 
 }  // namespace
 
-profiler::LaunchFn GemvMeasurer::launch_of(const Candidate& c) const {
+profiler::LaunchFn GemvMeasurer::launch_of(const Candidate& c, std::size_t set) const {
   const Data& d = *d_;
+  const GemvDataSet& m = d.sets.at(set);
   const GemvParams params = gemv_params_from(c);
-  const VqGemvArgs a = gemv_args(d.format, int(d.problem.m), d.lo->p, d.hi->bytes, d.hi->p, d.cb->p,
-                                 d.x->p, d.y->p, d.ws->p, d.ws->bytes);
+  const VqGemvArgs a = gemv_args(d.format, int(d.problem.m), m.lo->p, m.hi->bytes, m.hi->p, m.cb->p,
+                                 m.x->p, m.y->p, m.ws->p, m.ws->bytes);
   return [a, params](cudaStream_t s) { return vq_gemv(a, params, s); };
 }
 
 profiler::LaunchFn GemvMeasurer::launch_fn(const Candidate& c) {
   if (!d_) throw Error("GemvMeasurer::launch_fn before prepare");
   Data& d = *d_;
-  if (!d.lo) materialize(d);
+  if (d.sets.empty()) materialize(d);
   const std::string why = can_implement(d.format, int(d.problem.m), gemv_params_from(c), d.dev);
   if (!why.empty()) throw InputError("candidate " + c.key() + " cannot run: " + why);
-  return launch_of(c);
+  return launch_of(c, 0);
 }
 
 TrialResult GemvMeasurer::measure(const Candidate& c) {
   if (!d_) throw Error("GemvMeasurer::measure before prepare");
   Data& d = *d_;
-  if (!d.lo) materialize(d);
+  if (d.sets.empty()) materialize(d);
   const std::size_t outputs = std::size_t(d.problem.m) * std::size_t(d.problem.n);
   const std::string why = can_implement(d.format, int(d.problem.m), gemv_params_from(c), d.dev);
   if (!why.empty()) return refused_trial(c, why);
   TrialSteps steps;
-  steps.launch = launch_of(c);
-  steps.poison = [&] { VQT_CUDA_CALL(cudaMemset(d.y->p, 0xff, outputs * 2)); };
+  for (std::size_t i = 0; i < d.sets.size(); ++i) steps.launches.push_back(launch_of(c, i));
+  steps.poison = [&] {
+    for (const GemvDataSet& m : d.sets) VQT_CUDA_CALL(cudaMemset(m.y->p, 0xff, outputs * 2));
+  };
   steps.check = [&] {
     std::vector<std::uint16_t> y(outputs);
-    VQT_CUDA_CALL(cudaMemcpy(y.data(), d.y->p, y.size() * 2, cudaMemcpyDeviceToHost));
-    return check_output(y, d.ref);
+    OutputVerdict v{true, ""};
+    for (std::size_t i = 0; i < d.sets.size() && v.ok; ++i) {
+      VQT_CUDA_CALL(cudaMemcpy(y.data(), d.sets[i].y->p, y.size() * 2, cudaMemcpyDeviceToHost));
+      v = check_output(y, d.ref);
+      if (!v.ok && d.sets.size() > 1) v.detail += " (data set " + std::to_string(i) + ")";
+    }
+    return v;
   };
   return time_trial(prof_, rule_, c, steps);
 }

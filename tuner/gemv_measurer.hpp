@@ -9,7 +9,9 @@
 // (vq, n, k) and reused for smaller batches (their activations are its first rows); the device
 // data of every shape prepared stays cached (a suite visits each shape once per batch). prepare()
 // only computes the CDF; the data and the reference are built on the first measure() of a shape,
-// so a resumed tune that times nothing costs no reference computations.
+// so a resumed tune that times nothing costs no reference computations. The device data is held
+// in the profiler's `data_sets` copies (separate allocations, the same contents): every copy's
+// output is checked, and a candidate's time is the mean over the copies (profiler.hpp).
 //
 // Statuses (the sequence of tuner/time_trial.hpp): resource_limit (can_implement refuses, or the
 // launch is out of resources), launch_failed (any other launch error), validation_failed
@@ -53,7 +55,8 @@ class GemvMeasurer : public Measurer {
   std::map<std::string, std::unique_ptr<Data>> cache_;  // by (vq, n, k): data + reference
   Data* d_ = nullptr;
   void materialize(Data& d);  // codes, reference and device buffers, on the first measure()
-  profiler::LaunchFn launch_of(const Candidate& c) const;  // data built, `c` implementable
+  // Data built, `c` implementable; on data set `set` (0 .. data_sets - 1).
+  profiler::LaunchFn launch_of(const Candidate& c, std::size_t set) const;
 };
 
 }  // namespace vqt::tuner

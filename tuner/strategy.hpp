@@ -24,6 +24,9 @@ struct TrialResult {
   db::Status status = db::Status::ok;
   double median_s = 0, min_s = 0, max_s = 0, rel_stdev = 0;
   std::int64_t count = 0;
+  // Per data set (profiler.hpp): the median of its launches; median_s is over their means. Not
+  // stored in the database (a resumed result has none).
+  std::vector<double> set_median_s;
   std::string detail;    // why it failed, or the validation error
   bool resumed = false;  // read back from the database instead of timed
 };

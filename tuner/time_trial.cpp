@@ -20,8 +20,11 @@ TrialResult time_trial(profiler::Profiler& prof, const profiler::ConvergenceRule
                        const Candidate& c, const TrialSteps& steps) {
   TrialResult t;
   t.candidate = c;
+  if (steps.launches.empty()) throw Error("time_trial: no launch for candidate " + c.key());
   steps.poison();
-  cudaError_t err = steps.launch(nullptr);
+  cudaError_t err = cudaSuccess;
+  for (std::size_t i = 0; i < steps.launches.size() && err == cudaSuccess; ++i)
+    err = steps.launches[i](nullptr);
   if (err == cudaSuccess) err = cudaDeviceSynchronize();
   if (err != cudaSuccess) {
     cudaGetLastError();
@@ -39,12 +42,13 @@ TrialResult time_trial(profiler::Profiler& prof, const profiler::ConvergenceRule
     return t;
   }
   try {
-    const profiler::Measurement m = prof.measure(steps.launch, rule);
+    const profiler::Measurement m = prof.measure(steps.launches, rule);
     t.median_s = m.time.median;
     t.min_s = m.time.min;
     t.max_s = m.time.max;
     t.rel_stdev = m.time.rel_stdev;
     t.count = std::int64_t(m.time.count);
+    t.set_median_s = m.set_median_s;
   } catch (const CudaError& e) {
     t.status = db::Status::launch_failed;
     t.detail = e.what();

@@ -1,15 +1,18 @@
 // The one "time one candidate" sequence of the measurers (GemvMeasurer, GemmMeasurer,
 // AttentionMeasurer), given the op's pieces:
 //
-//   1. poison()             the output (and any workspace) set to garbage (NaN for fp16)
-//   2. launch(nullptr)      the checked run, then cudaDeviceSynchronize(); an error is a result:
+//   1. poison()             the output (and any workspace) of every data set set to garbage (NaN
+//                           for fp16)
+//   2. launches[i](nullptr) the checked run, once per data set (profiler.hpp: copies of the
+//                           problem's data), then cudaDeviceSynchronize(); an error is a result:
 //                           resource_limit (cudaErrorLaunchOutOfResources, InvalidConfiguration)
 //                           or launch_failed, detail = the error's name; a context the error left
 //                           unusable throws Error ("CUDA context lost after candidate ...")
-//   3. check()              the output against the fp64 reference; a failure is
+//   3. check()              every data set's output against the fp64 reference; a failure is
 //                           validation_failed with its detail
-//   4. Profiler::measure    warm-up, L2 flush / rotation, repeat until converged under the CUPTI
-//                           timer (cudaEvent fallback); median, min, max, rel stdev and count
+//   4. Profiler::measure    warm-up, L2 flush, one launch per data set per sample (the sample is
+//                           their mean), repeat until converged under the CUPTI timer (cudaEvent
+//                           fallback); median, min, max, rel stdev, count and the per-set medians
 //                           stored; a CudaError while timing is launch_failed (its what()), with
 //                           the same context check; a timer that saw no work (profiler::
 //                           is_timed_sample: only positive samples are kept) or failed otherwise
@@ -20,6 +23,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "db/records.hpp"
 #include "profiler/profiler.hpp"
@@ -33,9 +37,9 @@ struct OutputVerdict {
 };
 
 struct TrialSteps {
-  profiler::LaunchFn launch;             // the candidate's launch, as timed
-  std::function<void()> poison;          // before the checked run
-  std::function<OutputVerdict()> check;  // after it: the output against the reference
+  std::vector<profiler::LaunchFn> launches;  // the candidate's launch on each data set, as timed
+  std::function<void()> poison;              // before the checked runs
+  std::function<OutputVerdict()> check;      // after them: the outputs against the reference
 };
 
 TrialResult time_trial(profiler::Profiler& prof, const profiler::ConvergenceRule& rule,

@@ -156,6 +156,8 @@ TEST(CliProfile, OtherFlagErrors) {
   expect_bad(profile_args({"--csv"}), "--csv");
   expect_bad(profile_args({"--json", "--csv"}), "--json");
   expect_bad(profile_args({"--cap-s", "0"}), "--cap-s");
+  expect_bad(profile_args({"--data-sets", "0"}), "--data-sets", "accepted: 1..64");
+  expect_bad(profile_args({"--data-sets", "65"}), "--data-sets", "out of range");
   expect_bad(profile_args({"--device", "-1"}), "--device");
   expect_bad(profile_args({"--no-such-flag"}), "no-such-flag");
   expect_bad(profile_args({"--metrics", ""}), "--metrics", "no metric names");

@@ -436,3 +436,27 @@ TEST(ProfileRows, OccupancyIsWhatTheGridPutsOnABusySm) {
   EXPECT_DOUBLE_EQ(*predicted_levels(f.prep, f.cand, f.pred).occupancy_pct,
                    f.pred.occ.occupancy * 100);
 }
+
+TEST(ProfileFormat, DataSetsLineGivesTheSpreadOfThePerCopyMedians) {
+  EXPECT_EQ(data_sets_line({}), "");
+  EXPECT_EQ(data_sets_line({41e-6}), "");  // one copy: nothing to compare
+  EXPECT_EQ(data_sets_line({41.95e-6, 41.2e-6, 41.5e-6, 41.3e-6}),
+            "4 copies of the data, medians 41.20 to 41.95 us (spread 1.82 %)");
+
+  const Fixture f;
+  ProfileHeader h = header();
+  const auto rows = profile_rows(f.prep, f.cand, f.pred, 25e-6, nullptr);
+  std::ostringstream one;
+  print_profile_table(one, h, rows);
+  EXPECT_EQ(one.str().find("data sets:"), std::string::npos) << one.str();
+  h.set_median_s = {20e-6, 22e-6};
+  std::ostringstream two;
+  print_profile_table(two, h, rows);
+  EXPECT_NE(two.str().find("data sets: 2 copies of the data, medians 20.00 to 22.00 us (spread "
+                           "10.00 %); the time is their mean"),
+            std::string::npos)
+      << two.str();
+  const auto j = profile_json(h, rows, nullptr);
+  ASSERT_EQ(j["set_median_s"].size(), 2u);
+  EXPECT_DOUBLE_EQ(j["set_median_s"][1].get<double>(), 22e-6);
+}

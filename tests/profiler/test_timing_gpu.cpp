@@ -154,6 +154,35 @@ TEST(Profiler, MeasureConvergesOnAStableKernel) {
   }
 }
 
+TEST(Profiler, DataSetsSampleIsTheMeanOfOneLaunchPerSet) {
+  REQUIRE_GPU();
+  Profiler prof;
+  ConvergenceRule rule;
+  rule.max_time_s = 1.0;
+  // Two "copies" whose launches take 50 and 150 us: a sample is their mean, 100 us, and each
+  // set's own median is kept; the noise within the sets is small, so it converges.
+  const Measurement m = prof.measure(
+      std::vector<LaunchFn>{[](cudaStream_t s) { return launch_spin(50000, s); },
+                            [](cudaStream_t s) { return launch_spin(150000, s); }},
+      rule);
+  EXPECT_TRUE(m.converged()) << to_string(m.stop) << " rel stdev " << m.time.rel_stdev;
+  EXPECT_NEAR(m.time.median, 100e-6, 5e-6);
+  ASSERT_EQ(m.set_median_s.size(), 2u);
+  EXPECT_NEAR(m.set_median_s[0], 50e-6, 3e-6);
+  EXPECT_NEAR(m.set_median_s[1], 150e-6, 5e-6);
+  if (m.timer == TimerKind::cupti) {
+    EXPECT_EQ(m.activities, 1);  // per region: each set is timed in its own
+  }
+  const Measurement one = prof.measure([](cudaStream_t s) { return launch_spin(50000, s); }, rule);
+  ASSERT_EQ(one.set_median_s.size(), 1u);
+  EXPECT_DOUBLE_EQ(one.set_median_s[0], one.time.median);
+
+  EXPECT_THROW(prof.measure(std::vector<LaunchFn>{}, rule), vqt::Error);
+  ProfilerOptions none;
+  none.data_sets = 0;
+  EXPECT_THROW(Profiler{none}, vqt::Error);
+}
+
 TEST(Profiler, LaunchErrorsThrowWithTheirCode) {
   REQUIRE_GPU();
   Profiler prof;

@@ -47,12 +47,14 @@ TEST(CliTune, BadOpsSizesAndCombinationsExitTwo) {
   expect_refused({"--model", "llama-7b", "--n", "4096"}, "--model");
   expect_refused({"--model", "llama-7b", "--strategy", "best"}, "--strategy");
   expect_refused({"--model", "llama-7b", "--cap-s", "0"}, "--cap-s");
+  expect_refused({"--model", "llama-7b", "--data-sets", "0"}, "--data-sets");
+  expect_refused({"--model", "llama-7b", "--data-sets", "x"}, "data-sets");
   expect_refused({"--model", "llama-7b", "--shard", "3/2"}, "--shard");
 }
 
 TEST(CliTune, HelpNamesTheOpsAndTheirSizes) {
   if (!tune_built()) GTEST_SKIP() << "this build has no `vqtune tune` (no CUDA)";
   const auto r = run_cli({"tune", "--help"});
-  for (const char* flag : {"--op", "--tokens", "--context", "--kv", "--batch"})
+  for (const char* flag : {"--op", "--tokens", "--context", "--kv", "--batch", "--data-sets"})
     EXPECT_NE(r.out.find(flag), std::string::npos) << flag;
 }

@@ -56,6 +56,56 @@ TEST(GemmMeasurer, TopCandidatesValidateAndTime) {
   }
 }
 
+// Two copies of the data (profiler.hpp: data sets): every candidate of the space, split-k ones
+// with their arrival counters in each copy's workspace, validates on both and has both medians;
+// a wrong reference fails.
+TEST(GemmMeasurer, EveryDataSetValidatesAndIsTimed) {
+  if (!have_gpu()) GTEST_SKIP() << "no CUDA device";
+  profiler::ProfilerOptions opt;
+  opt.data_sets = 2;
+  profiler::Profiler prof(opt);
+  GemmMeasurer m(prof, quick(), 7);
+  TuneSettings s;
+  s.spec = find_gpu("h100-sxm");
+  s.strategy = "exhaustive";
+  const Problem p = Problem::matmul(Op::gemm, parse_vq("aqlm-3"), 64, 1024, 2048);
+  const auto out = tune_problem(p, m, s);
+  int ok = 0, split = 0;
+  for (const auto& t : out.trials) {
+    EXPECT_NE(t.status, db::Status::validation_failed)
+        << gemm_params_from(t.candidate).key() << ": " << t.detail;
+    if (t.status != db::Status::ok) continue;
+    ++ok;
+    split += gemm_params_from(t.candidate).split_k > 1;
+    EXPECT_EQ(t.set_median_s.size(), 2u);
+  }
+  EXPECT_GE(ok, 8);
+  EXPECT_GE(split, 1);
+  m.perturb_reference(1.05);
+  const TrialResult bad = m.measure(out.trials[*out.winner].candidate);
+  EXPECT_EQ(bad.status, db::Status::validation_failed) << bad.detail;
+}
+
+TEST(AttentionMeasurer, EveryDataSetValidatesAndIsTimed) {
+  if (!have_gpu()) GTEST_SKIP() << "no CUDA device";
+  if (!sm90()) GTEST_SKIP() << "the CQ attention kernels are built for sm_90";
+  profiler::ProfilerOptions opt;
+  opt.data_sets = 2;
+  profiler::Profiler prof(opt);
+  AttentionMeasurer m(prof, quick(), 5);
+  TuneSettings s;
+  s.spec = find_gpu("h100-sxm");
+  s.strategy = "exhaustive";
+  const Problem p = Problem::attention(parse_vq("cq-2"), 2, 32, 8, 128, 1000);
+  const auto out = tune_problem(p, m, s);
+  ASSERT_GE(out.trials.size(), 8u);
+  for (const auto& t : out.trials) {
+    EXPECT_EQ(t.status, db::Status::ok) << attention_params_from(t.candidate).key() << ": "
+                                        << t.detail;
+    EXPECT_EQ(t.set_median_s.size(), 2u);
+  }
+}
+
 TEST(GemmMeasurer, WrongReferenceFailsValidationAndRefusalsAreResourceLimits) {
   if (!have_gpu()) GTEST_SKIP() << "no CUDA device";
   profiler::Profiler prof;

@@ -50,6 +50,36 @@ TEST(GemvMeasurer, TopCandidatesValidateAndTime) {
   }
 }
 
+TEST(GemvMeasurer, EveryDataSetIsCheckedAndTheTimeIsTheirMean) {
+  if (!have_gpu()) GTEST_SKIP() << "no CUDA device";
+  profiler::ProfilerOptions opt;
+  opt.data_sets = 3;
+  profiler::Profiler prof(opt);
+  profiler::ConvergenceRule rule;
+  rule.max_time_s = 0.5;
+  GemvMeasurer m(prof, rule, 7);
+  TuneSettings s;
+  s.spec = find_gpu("h100-sxm");
+  const auto out = tune_problem(problem("aqlm-3", 16, 4096, 4096), m, s);
+  ASSERT_TRUE(out.winner.has_value());
+  int ok = 0;
+  for (const auto& t : out.trials) {
+    EXPECT_NE(t.status, db::Status::validation_failed) << t.candidate.key() << ": " << t.detail;
+    if (t.status != db::Status::ok) continue;
+    ++ok;
+    ASSERT_EQ(t.set_median_s.size(), 3u) << t.candidate.key();
+    double mean = 0;
+    for (double v : t.set_median_s) {
+      EXPECT_GT(v, 0.5 * t.median_s) << t.candidate.key();
+      EXPECT_LT(v, 2.0 * t.median_s) << t.candidate.key();
+      mean += v / 3;
+    }
+    // The median of per-sample means against the mean of per-set medians: the same centre.
+    EXPECT_NEAR(mean / t.median_s, 1.0, 0.03) << t.candidate.key();
+  }
+  EXPECT_GE(ok, 5);
+}
+
 TEST(GemvMeasurer, RefusedCandidateIsAResourceLimitNotACrash) {
   if (!have_gpu()) GTEST_SKIP() << "no CUDA device";
   profiler::Profiler prof;
