@@ -152,9 +152,8 @@ std::string data_sets_line(const std::vector<double>& set_median_s) {
   if (set_median_s.size() < 2) return "";
   const auto [lo, hi] = std::minmax_element(set_median_s.begin(), set_median_s.end());
   std::ostringstream os;
-  os << set_median_s.size() << " copies of the data, medians " << std::fixed
-     << std::setprecision(2) << *lo * 1e6 << " to " << *hi * 1e6 << " us (spread "
-     << 100 * (*hi / *lo - 1) << " %)";
+  os << set_median_s.size() << " copies of the data, medians " << std::fixed << std::setprecision(2)
+     << *lo * 1e6 << " to " << *hi * 1e6 << " us (spread " << 100 * (*hi / *lo - 1) << " %)";
   return os.str();
 }
 

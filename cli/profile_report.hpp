@@ -86,8 +86,8 @@ struct ProfileHeader {
   double rel_stdev = 0;
   long long samples = 0;
   std::vector<double> set_median_s;  // per data set (tuner::TrialResult); a line when > 1
-  double compulsory_hbm_bytes = 0;  // the model's compulsory bytes (codes, codebooks, x, y)
-  std::string counters;             // "user replay, 3 passes, chip gh100" (empty: not read)
+  double compulsory_hbm_bytes = 0;   // the model's compulsory bytes (codes, codebooks, x, y)
+  std::string counters;              // "user replay, 3 passes, chip gh100" (empty: not read)
   std::vector<std::string> unavailable_metrics;
   std::string counters_error;          // why the counters were not read (empty when they were)
   std::string note;                    // range_note(): printed (and in JSON) only when not empty

@@ -29,7 +29,7 @@ struct AttentionMeasurer::Data {
   std::vector<double> cdf;
   std::vector<Candidate> space;
   bool built = false;
-  std::vector<double> ref;           // [batch][q_heads][head_dim]
+  std::vector<double> ref;             // [batch][q_heads][head_dim]
   std::vector<AttentionDataSet> sets;  // copies of the device data (profiler.hpp: data sets)
 };
 
@@ -169,9 +169,9 @@ TrialResult AttentionMeasurer::measure(const Candidate& c) {
       const std::vector<std::uint16_t> y = d.sets[i].out.download();
       const OutputCheck chk = check_half_output(y.data(), d.ref, kMaxRelError);
       if (!chk.ok)
-        return OutputVerdict{false, chk.detail + (d.sets.size() > 1
-                                                      ? " (data set " + std::to_string(i) + ")"
-                                                      : std::string())};
+        return OutputVerdict{
+            false, chk.detail + (d.sets.size() > 1 ? " (data set " + std::to_string(i) + ")"
+                                                   : std::string())};
     }
     return OutputVerdict{true, ""};
   };

@@ -207,9 +207,9 @@ TrialResult GemmMeasurer::measure(const Candidate& c) {
       const std::vector<std::uint16_t> y = d.sets[i].y.download();
       const OutputCheck chk = check_half_output(y.data(), d.ref, kMaxRelError, d.y_index);
       if (!chk.ok)
-        return OutputVerdict{false, chk.detail + (d.sets.size() > 1
-                                                      ? " (data set " + std::to_string(i) + ")"
-                                                      : std::string())};
+        return OutputVerdict{
+            false, chk.detail + (d.sets.size() > 1 ? " (data set " + std::to_string(i) + ")"
+                                                   : std::string())};
     }
     return OutputVerdict{true, ""};
   };

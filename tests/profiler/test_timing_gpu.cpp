@@ -161,10 +161,10 @@ TEST(Profiler, DataSetsSampleIsTheMeanOfOneLaunchPerSet) {
   rule.max_time_s = 1.0;
   // Two "copies" whose launches take 50 and 150 us: a sample is their mean, 100 us, and each
   // set's own median is kept; the noise within the sets is small, so it converges.
-  const Measurement m = prof.measure(
-      std::vector<LaunchFn>{[](cudaStream_t s) { return launch_spin(50000, s); },
-                            [](cudaStream_t s) { return launch_spin(150000, s); }},
-      rule);
+  const Measurement m =
+      prof.measure(std::vector<LaunchFn>{[](cudaStream_t s) { return launch_spin(50000, s); },
+                                         [](cudaStream_t s) { return launch_spin(150000, s); }},
+                   rule);
   EXPECT_TRUE(m.converged()) << to_string(m.stop) << " rel stdev " << m.time.rel_stdev;
   EXPECT_NEAR(m.time.median, 100e-6, 5e-6);
   ASSERT_EQ(m.set_median_s.size(), 2u);

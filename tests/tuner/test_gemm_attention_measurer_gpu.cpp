@@ -100,8 +100,8 @@ TEST(AttentionMeasurer, EveryDataSetValidatesAndIsTimed) {
   const auto out = tune_problem(p, m, s);
   ASSERT_GE(out.trials.size(), 8u);
   for (const auto& t : out.trials) {
-    EXPECT_EQ(t.status, db::Status::ok) << attention_params_from(t.candidate).key() << ": "
-                                        << t.detail;
+    EXPECT_EQ(t.status, db::Status::ok)
+        << attention_params_from(t.candidate).key() << ": " << t.detail;
     EXPECT_EQ(t.set_median_s.size(), 2u);
   }
 }
