@@ -31,8 +31,9 @@ Format chosen_format(const po::variables_map& vm);
 
 // --data-sets (tune, profile): copies of each problem's device data that a candidate is timed
 // over (profiler/profiler.hpp: data sets); 1..kMaxDataSets, else InputError.
-constexpr int kDefaultDataSets =
-    1;  // until several copies are proven on a GPU (session 12: no device)
+// The default stays 1 (one allocation, as before) until several copies are proven on a GPU
+// (session 12 had no device).
+constexpr int kDefaultDataSets = 1;
 constexpr int kMaxDataSets = 64;
 void add_data_sets_flag(po::options_description& desc);
 int data_sets_flag(const po::variables_map& vm);

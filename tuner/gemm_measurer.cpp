@@ -164,17 +164,16 @@ profiler::LaunchFn GemmMeasurer::launch_of(const Candidate& c, std::size_t set) 
   return [a, params](cudaStream_t s) { return vq_gemm(a, params, s); };
 }
 
-void GemmMeasurer::reset_workspace(const Candidate& c, bool poison_partials) {
+void GemmMeasurer::reset_workspace(const Candidate& c, bool poison_partials, std::size_t set) {
   const Data& d = *d_;
+  const GemmDataSet& m = d.sets.at(set);
   const GemmParams params = gemm_params_from(c);
   const std::size_t need = gemm_workspace_bytes(d.format, d.problem.m, params);
   if (need == 0) return;
-  for (const GemmDataSet& m : d.sets) {
-    if (poison_partials) VQT_CUDA_CALL(cudaMemset(m.ws.get(), 0xFF, need));
-    if (params.strategy == GemmStrategy::fused_regs && params.split_k > 1) {
-      const std::size_t off = gemm_counters_offset(d.format, d.problem.m, params);
-      VQT_CUDA_CALL(cudaMemset(m.ws.get() + off, 0, need - off));
-    }
+  if (poison_partials) VQT_CUDA_CALL(cudaMemset(m.ws.get(), 0xFF, need));
+  if (params.strategy == GemmStrategy::fused_regs && params.split_k > 1) {
+    const std::size_t off = gemm_counters_offset(d.format, d.problem.m, params);
+    VQT_CUDA_CALL(cudaMemset(m.ws.get() + off, 0, need - off));
   }
 }
 
@@ -184,7 +183,7 @@ profiler::LaunchFn GemmMeasurer::launch_fn(const Candidate& c) {
   const std::string why =
       can_implement_gemm(d_->format, d_->problem.m, gemm_params_from(c), d_->dev);
   if (!why.empty()) throw InputError("candidate " + c.key() + " cannot run: " + why);
-  reset_workspace(c, false);  // split-k arrival counters at zero (every call leaves them so)
+  reset_workspace(c, false, 0);  // split-k arrival counters at zero (every call leaves them so)
   return launch_of(c, 0);
 }
 
@@ -198,20 +197,14 @@ TrialResult GemmMeasurer::measure(const Candidate& c) {
   for (std::size_t i = 0; i < d.sets.size(); ++i) steps.launches.push_back(launch_of(c, i));
   // NaN output, garbage split-k partials, zeroed arrival counters (every call leaves them zero
   // again, so the timed calls need no reset).
-  steps.poison = [&] {
-    for (GemmDataSet& m : d.sets) m.y.fill_bytes(0xFF);
-    reset_workspace(c, true);
+  steps.poison = [&](std::size_t i) {
+    d.sets[i].y.fill_bytes(0xFF);
+    reset_workspace(c, true, i);
   };
-  steps.check = [&] {
-    for (std::size_t i = 0; i < d.sets.size(); ++i) {
-      const std::vector<std::uint16_t> y = d.sets[i].y.download();
-      const OutputCheck chk = check_half_output(y.data(), d.ref, kMaxRelError, d.y_index);
-      if (!chk.ok)
-        return OutputVerdict{
-            false, chk.detail + (d.sets.size() > 1 ? " (data set " + std::to_string(i) + ")"
-                                                   : std::string())};
-    }
-    return OutputVerdict{true, ""};
+  steps.check = [&](std::size_t i) {
+    const std::vector<std::uint16_t> y = d.sets[i].y.download();
+    const OutputCheck chk = check_half_output(y.data(), d.ref, kMaxRelError, d.y_index);
+    return OutputVerdict{chk.ok, chk.detail};
   };
   return time_trial(prof_, rule_, c, steps);
 }

@@ -78,8 +78,9 @@ class GemmMeasurer : public Measurer {
   void materialize(Data& d);
   void ensure_built();  // data, reference, device buffers and the cuBLAS handle
   profiler::LaunchFn launch_of(const Candidate& c, std::size_t set) const;  // on data set `set`
-  // Split-k partials poisoned (when asked) and arrival counters zeroed, for `c`'s workspace.
-  void reset_workspace(const Candidate& c, bool poison_partials);
+  // Split-k partials poisoned (when asked) and arrival counters zeroed, for `c`'s workspace in
+  // data set `set`.
+  void reset_workspace(const Candidate& c, bool poison_partials, std::size_t set);
 };
 
 }  // namespace vqt::tuner

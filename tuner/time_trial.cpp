@@ -21,10 +21,10 @@ TrialResult time_trial(profiler::Profiler& prof, const profiler::ConvergenceRule
   TrialResult t;
   t.candidate = c;
   if (steps.launches.empty()) throw Error("time_trial: no launch for candidate " + c.key());
-  steps.poison();
+  const std::size_t n_sets = steps.launches.size();
+  for (std::size_t i = 0; i < n_sets; ++i) steps.poison(i);
   cudaError_t err = cudaSuccess;
-  for (std::size_t i = 0; i < steps.launches.size() && err == cudaSuccess; ++i)
-    err = steps.launches[i](nullptr);
+  for (std::size_t i = 0; i < n_sets && err == cudaSuccess; ++i) err = steps.launches[i](nullptr);
   if (err == cudaSuccess) err = cudaDeviceSynchronize();
   if (err != cudaSuccess) {
     cudaGetLastError();
@@ -35,11 +35,13 @@ TrialResult time_trial(profiler::Profiler& prof, const profiler::ConvergenceRule
     require_context(c, t.detail);
     return t;
   }
-  const OutputVerdict v = steps.check();
-  if (!v.ok) {
-    t.status = db::Status::validation_failed;
-    t.detail = v.detail;
-    return t;
+  for (std::size_t i = 0; i < n_sets; ++i) {
+    const OutputVerdict v = steps.check(i);
+    if (!v.ok) {
+      t.status = db::Status::validation_failed;
+      t.detail = v.detail + (n_sets > 1 ? " (data set " + std::to_string(i) + ")" : "");
+      return t;
+    }
   }
   try {
     const profiler::Measurement m = prof.measure(steps.launches, rule);

@@ -1,15 +1,15 @@
 // The one "time one candidate" sequence of the measurers (GemvMeasurer, GemmMeasurer,
 // AttentionMeasurer), given the op's pieces:
 //
-//   1. poison()             the output (and any workspace) of every data set set to garbage (NaN
-//                           for fp16)
-//   2. launches[i](nullptr) the checked run, once per data set (profiler.hpp: copies of the
-//                           problem's data), then cudaDeviceSynchronize(); an error is a result:
+//   1. poison(i)            data set i's output (and any workspace) set to garbage (NaN for
+//                           fp16), for every data set (profiler.hpp: copies of the problem's data)
+//   2. launches[i](nullptr) the checked run on every data set, then cudaDeviceSynchronize(); an
+//                           error is a result:
 //                           resource_limit (cudaErrorLaunchOutOfResources, InvalidConfiguration)
 //                           or launch_failed, detail = the error's name; a context the error left
 //                           unusable throws Error ("CUDA context lost after candidate ...")
-//   3. check()              every data set's output against the fp64 reference; a failure is
-//                           validation_failed with its detail
+//   3. check(i)             each data set's output against the fp64 reference; the first failure
+//                           is validation_failed with its detail (naming the set when several)
 //   4. Profiler::measure    warm-up, L2 flush, one launch per data set per sample (the sample is
 //                           their mean), repeat until converged under the CUPTI timer (cudaEvent
 //                           fallback); median, min, max, rel stdev, count and the per-set medians
@@ -21,6 +21,7 @@
 // the reason. CUDA builds only (target vqt_tuner_gpu).
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <string>
 #include <vector>
@@ -37,9 +38,9 @@ struct OutputVerdict {
 };
 
 struct TrialSteps {
-  std::vector<profiler::LaunchFn> launches;  // the candidate's launch on each data set, as timed
-  std::function<void()> poison;              // before the checked runs
-  std::function<OutputVerdict()> check;      // after them: the outputs against the reference
+  std::vector<profiler::LaunchFn> launches;             // the candidate's launch on each data set
+  std::function<void(std::size_t set)> poison;          // before the checked runs
+  std::function<OutputVerdict(std::size_t set)> check;  // after them: against the reference
 };
 
 TrialResult time_trial(profiler::Profiler& prof, const profiler::ConvergenceRule& rule,

@@ -13,7 +13,7 @@ export LD_LIBRARY_PATH=$PWD/.device/main/lib:/usr/local/cuda/lib64
 export VQT_CLI_BINARY=$PWD/.device/main/bin/vqtune
 B=.device/main/bin
 V=$B/vqtune
-D=bench/results/data/s12-check
+D=bench/results/data/s11-check   # its repeat.py
 sum=$out/summary.txt
 nvidia-smi --query-gpu=name,uuid,driver_version,clocks.sm,clocks.max.sm --format=csv,noheader >> "$sum"
 COEF=bench/results/data/h100-coefficients.json
