@@ -34,6 +34,21 @@ TEST(CliGpuVerbs, MeasureWithoutTheDeviceExitsTwo) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(CliGpuVerbs, MeasureNamesAnUnknownCeilingBeforeLookingForTheDevice) {
+  // A typo in --only is the user's to fix on any machine: it is named, not "no CUDA device".
+  const auto dir = vqt::test::fresh_dir("gpu_verbs");
+  const std::string db = (dir / "m.db").string();
+  const CliResult r = run_cli({"measure", "--device", "99", "--only", "hbm_raed", "--db", db});
+  EXPECT_EQ(r.rc, 2) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+  const auto lines = r.err_lines();
+  ASSERT_EQ(lines.size(), 1u) << r.err;
+  EXPECT_NE(lines[0].find("hbm_raed"), std::string::npos) << lines[0];
+  EXPECT_EQ(lines[0].find("no CUDA device"), std::string::npos) << lines[0];
+  EXPECT_FALSE(std::filesystem::exists(db)) << db;
+  std::filesystem::remove_all(dir);
+}
+
 TEST(CliGpuVerbs, TuneWithoutTheDeviceExitsTwo) {
   const auto dir = vqt::test::fresh_dir("gpu_verbs");
   const std::string db = (dir / "t.db").string();
