@@ -62,7 +62,7 @@ int run_measure(const Args& args) {
   copt.only = vm.count("only") ? tuner::split_list(vm["only"].as<std::string>())
                                : profiler::ceiling_names();
   profiler::check_ceiling_names(copt.only);  // before anything runs, `launch` first included
-  require_cuda_device(popt.device);           // after the input checks: a typo is named as such
+  require_cuda_device(popt.device);          // after the input checks: a typo is named as such
   // The host launch cost as an application without a profiler pays it: CUPTI, once attached,
   // adds 0.4-2 us per launch and most of the spread between processes (bench/results/
   // gpu-check-2026-12-07-s11.md), and it stays attached. So with CUPTI as the timer, `launch`
