@@ -6,6 +6,7 @@
 #                process (how much placement moves them)
 #   STEP=repeat  the llama-7b GEMV batch-16 problems tuned in two processes with R copies and in
 #                two with one copy (interleaved), each into its own file; repeat.py on each pair
+#   STEP=suite   the whole llama-7b suite at R copies on a fresh file, then rerun on that file
 set -u
 out=${OUT:-/tmp/out}; mkdir -p "$out"
 tar -xJf .device/main.tar.xz -C .device   # the archive holds main/bin, main/lib
@@ -48,6 +49,14 @@ repeat)
   for sets in $R 1; do
     echo "== $sets copies: $(python3 $D/repeat.py "$out/r$sets-a.db" "$out/r$sets-b.db" 20 | head -1)" >> "$sum"
     python3 $D/repeat.py "$out/r$sets-a.db" "$out/r$sets-b.db" 20 > "$out/repeat-$sets.txt" 2>&1
+  done
+  ;;
+suite)
+  for pass in fresh rerun; do
+    s=$(date +%s)
+    timeout ${SUITE_S:-560} $V tune --model llama-7b --coefficients $COEF --data-sets ${R:-8} \
+      --db "$out/suite.db" > "$out/suite-$pass.txt" 2> "$out/suite-$pass.err"
+    echo "suite $pass sets=${R:-8} rc=$? $(( $(date +%s) - s ))s $(tail -1 "$out/suite-$pass.txt")" >> "$sum"
   done
   ;;
 esac
