@@ -1,6 +1,13 @@
 // CUPTI activity-record implementation of RegionTimer (see timer.hpp). Compiled only with
 // VQT_ENABLE_CUPTI. Activity buffers are process-wide: one collector, started once, records every
-// kernel, memcpy and memset; a region keeps what was recorded between its begin() and end().
+// kernel, memcpy and memset; a region keeps what was launched between its begin() and end().
+//
+// Which records are the region's is decided by correlation id, not by time: begin() enqueues a
+// 4-byte marker memset, and a region keeps the records whose correlation id is above the marker's
+// (ids grow with every API call). Comparing record timestamps with a CPU timestamp taken in
+// begin() lost whole regions early in a process, when CUPTI's GPU-to-CPU clock mapping still
+// moves by more than the few us between begin() and the first launch: "saw no work" timeouts in
+// the first minute (bench/results/gpu-check-2026-11-22-s5.md, gpu-check-2026-12-07-s13.md).
 #include <cupti.h>
 
 #include <algorithm>
@@ -28,9 +35,19 @@ void cupti_check(CUptiResult r, const char* call) {
 }
 #define VQT_CUPTI_CALL(call) cupti_check((call), #call)
 
+// begin()'s marker: a memset of this many bytes with this value (no kernel's memset looks so).
+constexpr std::uint64_t kMarkerBytes = 4;
+constexpr std::uint32_t kMarkerValue = 0x7d;
+
+struct Record {
+  Interval interval;
+  std::uint32_t correlation_id = 0;
+  bool marker = false;
+};
+
 struct Collector {
   std::mutex mu;
-  std::vector<Interval> activities;
+  std::vector<Record> activities;
   std::size_t dropped = 0;
   std::size_t bad_timestamps = 0;
   bool started = false;
@@ -74,39 +91,40 @@ void CUPTIAPI buffer_requested(std::uint8_t** buffer, std::size_t* size, std::si
 void CUPTIAPI buffer_completed(CUcontext ctx, std::uint32_t stream_id, std::uint8_t* buffer,
                                std::size_t /*size*/, std::size_t valid_size) {
   Collector& c = Collector::get();
-  std::vector<Interval> got;
+  std::vector<Record> got;
   CUpti_Activity* rec = nullptr;
   std::size_t bad = 0;
   while (valid_size > 0 && cuptiActivityGetNextRecord(buffer, valid_size, &rec) == CUPTI_SUCCESS) {
-    std::uint64_t s = 0, e = 0;
+    Record r;
     switch (rec->kind) {
       case CUPTI_ACTIVITY_KIND_KERNEL:
       case CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL: {
         const auto* k = reinterpret_cast<const CUpti_ActivityKernel10*>(rec);
-        s = k->start;
-        e = k->end;
+        r.interval = {k->start, k->end};
+        r.correlation_id = k->correlationId;
         break;
       }
       case CUPTI_ACTIVITY_KIND_MEMCPY: {
         const auto* m = reinterpret_cast<const CUpti_ActivityMemcpy6*>(rec);
-        s = m->start;
-        e = m->end;
+        r.interval = {m->start, m->end};
+        r.correlation_id = m->correlationId;
         break;
       }
       case CUPTI_ACTIVITY_KIND_MEMSET: {
         const auto* m = reinterpret_cast<const CUpti_ActivityMemset4*>(rec);
-        s = m->start;
-        e = m->end;
+        r.interval = {m->start, m->end};
+        r.correlation_id = m->correlationId;
+        r.marker = m->bytes == kMarkerBytes && m->value == kMarkerValue;
         break;
       }
       default:
         continue;
     }
-    if (s == 0 || e < s) {
+    if (r.interval.start_ns == 0 || r.interval.end_ns < r.interval.start_ns) {
       ++bad;
       continue;
     }
-    got.push_back({s, e});
+    got.push_back(r);
   }
   std::size_t dropped = 0;
   cuptiActivityGetNumDroppedRecords(ctx, stream_id, &dropped);
@@ -149,14 +167,20 @@ void start_collector() {
 
 class CuptiTimer : public RegionTimer {
  public:
+  CuptiTimer() { VQT_CUDA_CHECK(cudaMalloc(&marker_, kMarkerBytes)); }
+  ~CuptiTimer() override { cudaFree(marker_); }
+  CuptiTimer(const CuptiTimer&) = delete;
+  CuptiTimer& operator=(const CuptiTimer&) = delete;
+
   TimerKind kind() const override { return TimerKind::cupti; }
 
   // No forced flush here: the first launch after a forced flush blocks the host ~340 us inside
   // CUPTI and submits its kernel part-way through (bench/results/NOTES-profiler.md), which left
   // 37-230 us gaps after a region's first kernel. Work finished before begin() is told apart by
-  // its timestamps instead; end()'s flush then lands that block on the next launch outside the
-  // region (the profiler's L2 flush) when there is one.
-  void begin(cudaStream_t) override {
+  // the marker's correlation id instead, and the marker, launched before the synchronisation, is
+  // where the block after end()'s flush lands when nothing else came between (the L2 flush).
+  void begin(cudaStream_t stream) override {
+    VQT_CUDA_CHECK(cudaMemsetAsync(marker_, int(kMarkerValue), kMarkerBytes, stream));
     VQT_CUDA_CHECK(cudaDeviceSynchronize());
     std::uint64_t now = 0;
     VQT_CUPTI_CALL(cuptiGetTimestamp(&now));
@@ -173,19 +197,32 @@ class CuptiTimer : public RegionTimer {
     VQT_CUDA_CHECK(cudaGetLastError());
     VQT_CUPTI_CALL(cuptiActivityFlushAll(CUPTI_ACTIVITY_FLAG_FLUSH_FORCED));
     Collector& c = Collector::get();
-    std::vector<Interval> acts;
+    std::vector<Record> recs;
     {
       std::lock_guard<std::mutex> lock(c.mu);
       if (c.dropped > 0) throw Error("CUPTI dropped " + std::to_string(c.dropped) + " records");
       if (c.bad_timestamps > 0)
         throw Error("CUPTI returned " + std::to_string(c.bad_timestamps) +
                     " records without timestamps");
-      acts.swap(c.activities);
+      recs.swap(c.activities);
     }
-    // Records of work that ran before begin() (delivered by this flush) are not the region's.
-    acts.erase(std::remove_if(acts.begin(), acts.end(),
-                              [&](const Interval& a) { return a.start_ns < region_start_ns_; }),
-               acts.end());
+    // Records of work launched before begin() (delivered by this flush) are not the region's:
+    // those up to the marker's correlation id. Without the marker (a buffer CUPTI delivered on
+    // its own between the marker and begin()'s clear), the CPU timestamp decides, as before.
+    std::uint32_t marker_id = 0;
+    bool anchored = false;
+    for (const Record& r : recs)
+      if (r.marker && (!anchored || r.correlation_id > marker_id)) {
+        marker_id = r.correlation_id;
+        anchored = true;
+      }
+    std::vector<Interval> acts;
+    for (const Record& r : recs) {
+      if (r.marker) continue;
+      const bool in_region =
+          anchored ? r.correlation_id > marker_id : r.interval.start_ns >= region_start_ns_;
+      if (in_region) acts.push_back(r.interval);
+    }
     std::sort(acts.begin(), acts.end(),
               [](const Interval& a, const Interval& b) { return a.start_ns < b.start_ns; });
     last_ = acts;
@@ -205,6 +242,7 @@ class CuptiTimer : public RegionTimer {
   }
 
  private:
+  void* marker_ = nullptr;
   std::vector<Interval> last_;
   std::uint64_t region_start_ns_ = 0;
 };
