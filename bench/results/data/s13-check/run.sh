@@ -4,8 +4,10 @@
 #   STEP=tests   the gpu tests of the profiler, the counters, the tuner and vqtune profile
 #   STEP=fresh   llama-7b GEMV batch 16 at one data set in N fresh processes: timeouts per process
 #                (session 13's call 2 had 14 of 200 in one of two processes, all in its first seconds)
-#   STEP=repeat  the same problems at the default data sets in two processes; s11's repeat.py
-#   STEP=suite   the whole llama-7b suite at the defaults on a fresh file, then rerun on that file
+#   STEP=cross   independent placements: llama-7b GEMV batch 16 alone at R data sets, then the
+#                whole llama-7b suite at R on a fresh file (another allocation history) and its
+#                rerun; placement.py compares the batch-16 GEMV rows of the two files
+#                (identical commands draw identical placements: call 2's two R = 1 processes)
 set -u
 out=${OUT:-/tmp/out}; mkdir -p "$out"
 tar -xJf .device/main.tar.xz -C .device   # the archive holds main/bin, main/lib
@@ -14,7 +16,7 @@ export VQT_CLI_BINARY=$PWD/.device/main/bin/vqtune
 B=.device/main/bin
 V=$B/vqtune
 COEF=bench/results/data/h100-coefficients.json
-REPEAT=bench/results/data/s11-check/repeat.py
+PLACE=bench/results/data/s13-check/placement.py
 sum=$out/summary.txt
 nvidia-smi --query-gpu=name,uuid,driver_version,clocks.sm,clocks.max.sm --format=csv,noheader >> "$sum"
 gemv16() {  # $1: file stem, then extra flags
@@ -36,19 +38,17 @@ tests)
 fresh)
   for i in $(seq 1 ${N:-3}); do gemv16 fresh1-$i --data-sets 1; done
   ;;
-repeat)
-  gemv16 rdef-a
-  gemv16 rdef-b
-  echo "== default data sets: $(python3 $REPEAT "$out/rdef-a.db" "$out/rdef-b.db" 20 | head -1)" >> "$sum"
-  python3 $REPEAT "$out/rdef-a.db" "$out/rdef-b.db" 20 > "$out/repeat-def.txt" 2>&1
-  ;;
-suite)
+cross)
+  R=${R:-16}
+  gemv16 alone-r$R --data-sets $R
   for pass in fresh rerun; do
     s=$(date +%s)
-    timeout ${SUITE_S:-300} $V tune --model llama-7b --coefficients $COEF \
-      --db "$out/suite.db" > "$out/suite-$pass.txt" 2> "$out/suite-$pass.err"
-    echo "suite $pass rc=$? $(( $(date +%s) - s ))s timeouts=$(grep -c ' timeout ' "$out/suite-$pass.err") $(tail -1 "$out/suite-$pass.txt")" >> "$sum"
+    timeout ${SUITE_S:-330} $V tune --model llama-7b --coefficients $COEF --data-sets $R \
+      --db "$out/suite-r$R.db" > "$out/suite-r$R-$pass.txt" 2> "$out/suite-r$R-$pass.err"
+    echo "suite r$R $pass rc=$? $(( $(date +%s) - s ))s timeouts=$(grep -c ' timeout ' "$out/suite-r$R-$pass.err") $(tail -1 "$out/suite-r$R-$pass.txt")" >> "$sum"
   done
+  python3 $PLACE "$out/alone-r$R.db" "$out/suite-r$R.db" 20 > "$out/cross-r$R.txt" 2>&1
+  cat "$out/cross-r$R.txt" >> "$sum"
   ;;
 esac
 done
