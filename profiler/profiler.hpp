@@ -7,8 +7,9 @@
 // of GPU activity durations under CUPTI, or the event pair's time), its gaps are kept beside it.
 //
 // Data sets: where a buffer lands in physical memory (which L2 slices and DRAM channels its lines
-// hash to) moves a kernel's time by a few per cent, and a small hot buffer read through L2 (a
-// codebook behind an L1 bypass) by up to 28 % (H100, bench/results/gpu-check-2026-12-07-s11.md).
+// hash to) moves a kernel's time by a few per cent (5 % between 16 copies of one GEMV winner's
+// data), and a small hot buffer read through L2 (a codebook behind an L1 bypass) by up to 67 %
+// (H100, bench/results/gpu-check-2026-12-07-s11.md and -s13.md).
 // One process sees one placement per allocation, so the same candidate timed in two processes
 // differs by that much. measure(sets) takes one launch per copy of the data (identical contents,
 // separate allocations) and makes one sample the mean of one cold launch of each copy, each after

@@ -27,6 +27,18 @@ profiler::ConvergenceRule quick() {
   r.max_time_s = 0.2;
   return r;
 }
+// The whole search space, ranked for the H100.
+TuneSettings exhaustive_on_h100() {
+  TuneSettings s;
+  s.spec = find_gpu("h100-sxm");
+  s.strategy = "exhaustive";
+  return s;
+}
+profiler::ProfilerOptions with_data_sets(int n) {
+  profiler::ProfilerOptions opt;
+  opt.data_sets = n;
+  return opt;
+}
 }  // namespace
 
 TEST(GemmMeasurer, TopCandidatesValidateAndTime) {
@@ -61,13 +73,9 @@ TEST(GemmMeasurer, TopCandidatesValidateAndTime) {
 // a wrong reference fails.
 TEST(GemmMeasurer, EveryDataSetValidatesAndIsTimed) {
   if (!have_gpu()) GTEST_SKIP() << "no CUDA device";
-  profiler::ProfilerOptions opt;
-  opt.data_sets = 2;
-  profiler::Profiler prof(opt);
+  profiler::Profiler prof(with_data_sets(2));
   GemmMeasurer m(prof, quick(), 7);
-  TuneSettings s;
-  s.spec = find_gpu("h100-sxm");
-  s.strategy = "exhaustive";
+  const TuneSettings s = exhaustive_on_h100();
   const Problem p = Problem::matmul(Op::gemm, parse_vq("aqlm-3"), 64, 1024, 2048);
   const auto out = tune_problem(p, m, s);
   int ok = 0, split = 0;
@@ -89,13 +97,9 @@ TEST(GemmMeasurer, EveryDataSetValidatesAndIsTimed) {
 TEST(AttentionMeasurer, EveryDataSetValidatesAndIsTimed) {
   if (!have_gpu()) GTEST_SKIP() << "no CUDA device";
   if (!sm90()) GTEST_SKIP() << "the CQ attention kernels are built for sm_90";
-  profiler::ProfilerOptions opt;
-  opt.data_sets = 2;
-  profiler::Profiler prof(opt);
+  profiler::Profiler prof(with_data_sets(2));
   AttentionMeasurer m(prof, quick(), 5);
-  TuneSettings s;
-  s.spec = find_gpu("h100-sxm");
-  s.strategy = "exhaustive";
+  const TuneSettings s = exhaustive_on_h100();
   const Problem p = Problem::attention(parse_vq("cq-2"), 2, 32, 8, 128, 1000);
   const auto out = tune_problem(p, m, s);
   ASSERT_GE(out.trials.size(), 8u);
@@ -138,9 +142,7 @@ TEST(AttentionMeasurer, SpaceValidatesAndTimesGqaAndTails) {
   if (!sm90()) GTEST_SKIP() << "the CQ attention kernels are built for sm_90";
   profiler::Profiler prof;
   AttentionMeasurer m(prof, quick(), 5);
-  TuneSettings s;
-  s.spec = find_gpu("h100-sxm");
-  s.strategy = "exhaustive";
+  const TuneSettings s = exhaustive_on_h100();
   for (const char* kv : {"cq-4", "cq-2"})
     for (std::int64_t ctx : {1000, 4096}) {
       const Problem p = Problem::attention(parse_vq(kv), 2, 32, 8, 128, ctx);
